@@ -1,0 +1,6 @@
+//! Shared pieces of the `rvo` binaries: reading programs in the forms users have them, and
+//! printing code side by side.
+
+pub mod conformance;
+pub mod input;
+pub mod listing;

@@ -1,0 +1,303 @@
+//! The ISA model: executes images bundle by bundle and counts cycles exactly as the table and
+//! the bundle rules define them. It is the reference the RTL is held to in lockstep.
+//!
+//! Cycle rule: a bundle costs the largest `cycles` of its lanes, plus
+//! `TAKEN_BRANCH_PENALTY` when it transfers control (taken branch, jump, call, ret), plus the
+//! unit's cycles for a helper. The run ends at `exit`/`exiti` or at the first fault.
+
+mod alu;
+mod memory;
+
+use crate::device::{Counters, Device, DeviceError, FaultAt, RunInput, RunOutcome};
+use memory::Memory;
+use rvo_isa::helper::NS_PER_CYCLE;
+use rvo_isa::region::{Region, MAX_CALL_DEPTH, MAX_LANES, PACKET_BUFFER, STACK_SIZE, TAKEN_BRANCH_PENALTY};
+use rvo_isa::{bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Insn, Opcode as O, Verdict, NUM_REGS};
+
+type Bundle = [Insn; MAX_LANES];
+
+/// A loaded program.
+struct Program {
+    lanes: usize,
+    entry: u32,
+    bundles: Vec<Bundle>,
+    /// Cycles of each bundle before branch penalties and helper units.
+    cycles: Vec<u32>,
+}
+
+/// A saved call frame: where to return and the registers the callee must not change.
+struct Frame {
+    ret: u32,
+    saved: [u64; 5],
+}
+
+/// The cycle-counting ISA model.
+pub struct IsaModel {
+    program: Option<Program>,
+    counters: Counters,
+    prandom: u32,
+}
+
+impl Default for IsaModel {
+    fn default() -> IsaModel {
+        IsaModel::new()
+    }
+}
+
+impl IsaModel {
+    /// A model with nothing loaded.
+    pub fn new() -> IsaModel {
+        IsaModel { program: None, counters: Counters::default(), prandom: 0x2545_f491 }
+    }
+}
+
+fn decode_image(image: &[u8]) -> Result<Program, DeviceError> {
+    let view = ImageView::parse(image).map_err(DeviceError::Image)?;
+    let lanes = view.header.lanes as usize;
+    let n = view.header.code_bundles as usize;
+    let mut bundles = Vec::with_capacity(n);
+    let mut cycles = Vec::with_capacity(n);
+    for b in 0..n {
+        let mut bundle = [Insn::bare(O::Nop); MAX_LANES];
+        for (lane, slot) in bundle.iter_mut().enumerate().take(lanes) {
+            *slot = Insn::decode(view.word(b, lane)).map_err(|err| DeviceError::Decode { bundle: b, lane, err })?;
+            let target = slot.target() as usize;
+            let branches = matches!(slot.op.format(), Format::BranchRr | Format::BranchRi | Format::Jump | Format::Call);
+            if branches && target >= n {
+                return Err(DeviceError::BadTarget { bundle: b, target });
+            }
+        }
+        check_bundle(&bundle[..lanes]).map_err(|err| DeviceError::Bundle { bundle: b, err })?;
+        cycles.push(bundle_cycles(&bundle[..lanes]));
+        bundles.push(bundle);
+    }
+    Ok(Program { lanes, entry: view.header.entry, bundles, cycles })
+}
+
+/// The state of one run.
+struct Run<'p> {
+    prog: &'p Program,
+    regs: [u64; NUM_REGS],
+    mem: Memory,
+    frames: Vec<Frame>,
+    cycles: u64,
+    bundles: u64,
+    insns: u64,
+    /// Device time at the start of the run, for `ktime_get_ns`.
+    time_base: u64,
+    prandom: &'p mut u32,
+}
+
+/// What one lane did to the flow of control.
+enum Flow {
+    Next,
+    Goto(u32),
+    Exit,
+}
+
+impl Run<'_> {
+    fn exec(&mut self, insn: &Insn, old: &[u64; NUM_REGS], pc: u32) -> Result<Flow, Fault> {
+        let (a, b) = (insn.a.index(), insn.b.index());
+        let imm = insn.imm as i64 as u64;
+        let addr = |base: usize| old[base].wrapping_add(insn.off as i64 as u64);
+        match insn.op.format() {
+            Format::Rrr => self.regs[a] = alu::binary(insn.op, old[b], old[insn.c().index()]).unwrap_or(0),
+            Format::Rri => self.regs[a] = alu::binary(insn.op, old[b], imm).unwrap_or(0),
+            Format::Rr => self.regs[a] = alu::unary(insn.op, old[b]).unwrap_or(0),
+            Format::Ri => self.regs[a] = if insn.op == O::Movi32 { insn.imm as u32 as u64 } else { imm },
+            Format::Load => {
+                let size = rvo_isa::insn::access_size(insn.op).unwrap_or(8);
+                let v = self.mem.load(addr(b), size)?;
+                self.regs[a] = match insn.op {
+                    O::Ldsb => v as i8 as i64 as u64,
+                    O::Ldsh => v as i16 as i64 as u64,
+                    O::Ldsw => v as i32 as i64 as u64,
+                    _ => v,
+                };
+            }
+            Format::Store => self.mem.store(addr(a), access_size(insn.op), old[b])?,
+            Format::StoreImm => self.mem.store(addr(a), access_size(insn.op), imm)?,
+            Format::Atomic => self.atomic(insn, old, addr(a))?,
+            Format::BranchRr if alu::condition(insn.op, old[a], old[b]) => return Ok(Flow::Goto(insn.target() as u32)),
+            Format::BranchRi if alu::condition(insn.op, old[a], imm) => return Ok(Flow::Goto(insn.target() as u32)),
+            Format::BranchRr | Format::BranchRi => {}
+            Format::Jump => return Ok(Flow::Goto(insn.target() as u32)),
+            Format::Call => return self.call(insn, old, pc),
+            Format::Helper => self.helper(insn.imm)?,
+            Format::ExitImm => {
+                self.regs[0] = imm;
+                return Ok(Flow::Exit);
+            }
+            Format::None => match insn.op {
+                O::Exit => return Ok(Flow::Exit),
+                O::Ret => {
+                    let frame = self.frames.pop().ok_or(Fault::ReturnWithoutCall)?;
+                    self.regs[6..=10].copy_from_slice(&frame.saved);
+                    return Ok(Flow::Goto(frame.ret));
+                }
+                _ => {}
+            },
+        }
+        Ok(Flow::Next)
+    }
+
+    fn atomic(&mut self, insn: &Insn, old: &[u64; NUM_REGS], at: u64) -> Result<(), Fault> {
+        let size = access_size(insn.op);
+        let b = insn.b.index();
+        let value = self.mem.load(at, size)?;
+        match insn.op {
+            O::ACmpXchg64 | O::ACmpXchg32 => {
+                let expected = if size == 4 { old[0] as u32 as u64 } else { old[0] };
+                if value == expected {
+                    self.mem.store(at, size, old[b])?;
+                }
+                self.regs[0] = value;
+            }
+            op => {
+                self.mem.store(at, size, alu::atomic(op, value, old[b]))?;
+                if rvo_isa::insn::fetches(op) {
+                    self.regs[b] = value;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, insn: &Insn, old: &[u64; NUM_REGS], pc: u32) -> Result<Flow, Fault> {
+        if self.frames.len() + 1 >= MAX_CALL_DEPTH {
+            return Err(Fault::CallStackOverflow);
+        }
+        let fp = old[10].wrapping_sub(insn.imm as u32 as u64);
+        if fp < Region::Stack.addr(0) || fp > Region::Stack.addr(STACK_SIZE) {
+            return Err(Fault::CallStackOverflow);
+        }
+        let mut saved = [0; 5];
+        saved.copy_from_slice(&old[6..=10]);
+        self.frames.push(Frame { ret: pc + 1, saved });
+        self.regs[10] = fp;
+        Ok(Flow::Goto(insn.target() as u32))
+    }
+
+    fn helper(&mut self, id: i32) -> Result<(), Fault> {
+        let unit = Helper::from_id(id).ok_or(Fault::UnknownHelper(id))?;
+        self.regs[0] = match unit {
+            Helper::KtimeGetNs => (self.time_base + self.cycles) * NS_PER_CYCLE,
+            Helper::GetPrandomU32 => {
+                // xorshift32: one step per call, as the hardware's generator.
+                let mut x = *self.prandom;
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                *self.prandom = x;
+                x as u64
+            }
+            Helper::GetSmpProcessorId => 0,
+        };
+        self.cycles += unit.cycles() as u64;
+        Ok(())
+    }
+
+    /// Execute from the entry point until exit or a fault.
+    fn run(&mut self, budget: u64) -> Result<(), FaultAt> {
+        let mut pc = self.prog.entry;
+        loop {
+            let bundle = self.prog.bundles.get(pc as usize).ok_or(FaultAt {
+                fault: Fault::PcOutOfRange(pc),
+                bundle: pc,
+                lane: 0,
+            })?;
+            let old = self.regs;
+            let mut flow = Flow::Next;
+            for (lane, insn) in bundle.iter().enumerate().take(self.prog.lanes) {
+                if insn.op == O::Nop {
+                    continue;
+                }
+                self.insns += 1;
+                match self.exec(insn, &old, pc) {
+                    Ok(Flow::Next) => {}
+                    Ok(f) => flow = f,
+                    Err(fault) => return Err(FaultAt { fault, bundle: pc, lane: lane as u8 }),
+                }
+            }
+            self.bundles += 1;
+            self.cycles += self.prog.cycles[pc as usize] as u64;
+            match flow {
+                Flow::Next => pc += 1,
+                Flow::Goto(t) => {
+                    self.cycles += TAKEN_BRANCH_PENALTY as u64;
+                    pc = t;
+                }
+                Flow::Exit => return Ok(()),
+            }
+            if self.cycles > budget {
+                return Err(FaultAt { fault: Fault::Watchdog { budget }, bundle: pc, lane: 0 });
+            }
+        }
+    }
+}
+
+fn access_size(op: O) -> u8 {
+    rvo_isa::insn::access_size(op).unwrap_or(8)
+}
+
+impl Device for IsaModel {
+    fn name(&self) -> &'static str {
+        "model"
+    }
+
+    fn load(&mut self, image: &[u8]) -> Result<(), DeviceError> {
+        self.program = Some(decode_image(image)?);
+        Ok(())
+    }
+
+    fn run(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
+        let prog = self.program.as_ref().ok_or(DeviceError::NoImage)?;
+        if input.mem.len() > PACKET_BUFFER as usize {
+            return Err(DeviceError::InputTooLarge {
+                len: input.mem.len(),
+                region: Region::Packet.name(),
+                capacity: PACKET_BUFFER,
+            });
+        }
+        let mut mem = Memory::new();
+        mem.packet = input.mem.to_vec();
+        let mut regs = [0u64; NUM_REGS];
+        regs[1] = Region::Packet.addr(0);
+        regs[2] = input.mem.len() as u64;
+        regs[10] = Region::Stack.addr(STACK_SIZE);
+        let mut run = Run {
+            prog,
+            regs,
+            mem,
+            frames: Vec::with_capacity(MAX_CALL_DEPTH),
+            cycles: 0,
+            bundles: 0,
+            insns: 0,
+            time_base: self.counters.cycles,
+            prandom: &mut self.prandom,
+        };
+        let result = run.run(input.budget);
+        let fault = result.err();
+        let r0 = if fault.is_some() { 0 } else { run.regs[0] };
+        let verdict = if fault.is_some() { Verdict::Aborted } else { Verdict::from_r0(r0) };
+        let outcome = RunOutcome {
+            r0,
+            verdict,
+            fault,
+            cycles: run.cycles,
+            bundles: run.bundles,
+            insns: run.insns,
+            mem: run.mem.packet,
+        };
+        let c = &mut self.counters;
+        c.runs += 1;
+        c.verdicts[verdict as usize] += 1;
+        c.faults += u64::from(fault.is_some());
+        c.cycles += outcome.cycles;
+        Ok(outcome)
+    }
+
+    fn counters(&self) -> Counters {
+        self.counters
+    }
+}

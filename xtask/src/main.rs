@@ -1,0 +1,65 @@
+//! `cargo xtask`: every rvo workflow, one subcommand each.
+
+mod ci;
+mod conformance;
+mod isa_doc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::Command;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the bpf_conformance suite through the rvo-bpf-conformance plugin.
+    Conformance(conformance::Args),
+    /// Regenerate docs/ISA.md from the instruction table (`--check` only compares).
+    IsaDoc {
+        /// Fail if docs/ISA.md is out of date instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Everything CI checks: format, lints, tests, conformance, the no_std build.
+    Ci,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Conformance(args) => conformance::run(&args),
+        Cmd::IsaDoc { check } => isa_doc::run(check),
+        Cmd::Ci => ci::run(),
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Run a command in the workspace root, failing with its command line if it fails.
+pub fn exec(cmd: &mut Command) -> Result<()> {
+    let line = format!("{cmd:?}");
+    eprintln!("$ {line}");
+    let status = cmd.current_dir(root()).status().with_context(|| format!("cannot start {line}"))?;
+    if !status.success() {
+        bail!("{line} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo` as the one running xtask.
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
