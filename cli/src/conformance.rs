@@ -51,9 +51,16 @@ pub fn program_bytes(file: &DataFile) -> Result<Vec<u8>, String> {
         .as_ref()
         .map(|_| file.program().map_err(|e| e.to_string()))
         .transpose()?
-        .map(|insns| insns.iter().flat_map(ebpf::Insn::to_bytes).collect::<Vec<u8>>());
+        .map(|insns| {
+            insns
+                .iter()
+                .flat_map(ebpf::Insn::to_bytes)
+                .collect::<Vec<u8>>()
+        });
     match (&file.raw, assembled) {
-        (Some(raw), Some(asm)) if *raw != asm => Err("-- asm assembles to bytes other than -- raw".into()),
+        (Some(raw), Some(asm)) if *raw != asm => {
+            Err("-- asm assembles to bytes other than -- raw".into())
+        }
         (Some(raw), _) => Ok(raw.clone()),
         (None, Some(asm)) => Ok(asm),
         (None, None) => Err("no -- asm or -- raw section".into()),
@@ -61,7 +68,10 @@ pub fn program_bytes(file: &DataFile) -> Result<Vec<u8>, String> {
 }
 
 /// Read a file and run its program: the file's expectations and the runner's answer.
-fn load_and_run(path: &Path, runner: &mut Runner<'_>) -> Result<(DataFile, Result<u64, String>), String> {
+fn load_and_run(
+    path: &Path,
+    runner: &mut Runner<'_>,
+) -> Result<(DataFile, Result<u64, String>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let file = DataFile::parse(&text).map_err(|e| format!("bad .data file: {e}"))?;
     let result = program_bytes(&file).and_then(|prog| runner(&prog, &file.mem));
@@ -89,9 +99,10 @@ pub fn run_file(path: &Path, runner: &mut Runner<'_>) -> Outcome {
 pub fn run_negative(path: &Path, runner: &mut Runner<'_>) -> Result<String, String> {
     match load_and_run(path, runner) {
         Err(e) | Ok((_, Err(e))) => Ok(e),
-        Ok((file, Ok(r0))) if Some(r0) != file.result => {
-            Ok(format!("r0 = {r0:#x} differs from the stated {:?}", file.result))
-        }
+        Ok((file, Ok(r0))) if Some(r0) != file.result => Ok(format!(
+            "r0 = {r0:#x} differs from the stated {:?}",
+            file.result
+        )),
         Ok((_, Ok(r0))) => Err(format!("accepted and gave the stated r0 = {r0:#x}")),
     }
 }
@@ -112,13 +123,21 @@ pub fn has_out_of_range_shift(prog: &[u8]) -> bool {
 }
 
 /// In-process runner on a device backend.
-pub fn device_runner(device: &str, lanes: u8) -> impl FnMut(&[u8], &[u8]) -> Result<u64, String> + '_ {
+pub fn device_runner(
+    device: &str,
+    lanes: u8,
+) -> impl FnMut(&[u8], &[u8]) -> Result<u64, String> + '_ {
     move |prog, mem| {
-        let opts = rvo_compiler::Options { lanes, optimize: true };
+        let opts = rvo_compiler::Options {
+            lanes,
+            optimize: true,
+        };
         let c = rvo_compiler::compile_bytes(prog, &opts).map_err(|e| e.to_string())?;
         let mut dev = rvo_sim::open(device).map_err(|e| e.to_string())?;
         dev.load(&c.image).map_err(|e| e.to_string())?;
-        let out = dev.run(&rvo_sim::RunInput::raw(mem)).map_err(|e| e.to_string())?;
+        let out = dev
+            .run(&rvo_sim::RunInput::raw(mem))
+            .map_err(|e| e.to_string())?;
         match out.fault {
             Some(f) => Err(format!("aborted: {f}")),
             None => Ok(out.r0),

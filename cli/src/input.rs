@@ -9,7 +9,10 @@ use std::path::Path;
 /// A program as the user gave it.
 pub enum Program {
     /// eBPF instructions, with the memory a `.data` file carries.
-    Ebpf { insns: Vec<ebpf::Insn>, mem: Vec<u8> },
+    Ebpf {
+        insns: Vec<ebpf::Insn>,
+        mem: Vec<u8>,
+    },
     /// An already compiled rvo image.
     Image(Vec<u8>),
 }
@@ -29,7 +32,10 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>> {
         }
         for pair in tok.as_bytes().chunks(2) {
             let s = std::str::from_utf8(pair).unwrap_or("");
-            out.push(u8::from_str_radix(s, 16).with_context(|| format!("bad hex byte `{s}` in `{tok}`"))?);
+            out.push(
+                u8::from_str_radix(s, 16)
+                    .with_context(|| format!("bad hex byte `{s}` in `{tok}`"))?,
+            );
         }
     }
     Ok(out)
@@ -49,14 +55,30 @@ pub fn read_program(path: &Path) -> Result<Program> {
         if text.lines().any(|l| l.starts_with("-- ")) {
             let file = DataFile::parse(text).with_context(|| format!("{name}: bad .data file"))?;
             let insns = file.program().with_context(|| format!("{name}"))?;
-            return Ok(Program::Ebpf { insns, mem: file.mem });
+            return Ok(Program::Ebpf {
+                insns,
+                mem: file.mem,
+            });
         }
-        if bytes.len() % 8 != 0 || text.chars().all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace()) {
-            let insns = rvo_compiler::asm::assemble(text).with_context(|| format!("{name}: assembly error"))?;
-            return Ok(Program::Ebpf { insns, mem: Vec::new() });
+        if bytes.len() % 8 != 0
+            || text
+                .chars()
+                .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
+        {
+            let insns = rvo_compiler::asm::assemble(text)
+                .with_context(|| format!("{name}: assembly error"))?;
+            return Ok(Program::Ebpf {
+                insns,
+                mem: Vec::new(),
+            });
         }
     }
     let mut insns = vec![ebpf::Insn::default(); bytes.len() / 8];
-    let insns = rvo_compiler::parse_insns(&bytes, &mut insns).with_context(|| format!("{name}"))?.to_vec();
-    Ok(Program::Ebpf { insns, mem: Vec::new() })
+    let insns = rvo_compiler::parse_insns(&bytes, &mut insns)
+        .with_context(|| format!("{name}"))?
+        .to_vec();
+    Ok(Program::Ebpf {
+        insns,
+        mem: Vec::new(),
+    })
 }

@@ -4,3 +4,4 @@
 pub mod conformance;
 pub mod input;
 pub mod listing;
+pub mod packets;

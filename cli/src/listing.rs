@@ -28,7 +28,7 @@ pub fn image_listing(image: &[u8]) -> anyhow::Result<String> {
 pub fn side_by_side(c: &Compiled) -> String {
     let view = ImageView::parse(&c.image).ok();
     let mut out = String::new();
-    let _ = writeln!(out, "{:>5}  {:<36} {}", "pc", "eBPF", "rvo (@bundle.lane)");
+    let _ = writeln!(out, "{:>5}  {:<36} rvo (@bundle.lane)", "pc", "eBPF");
     let mut pc = 0;
     while pc < c.ebpf.len() {
         let text = Disasm { insns: &c.ebpf, pc }.to_string();
@@ -38,12 +38,23 @@ pub fn side_by_side(c: &Compiled) -> String {
             .filter(|(_, _, src)| *src == pc)
             .map(|&(b, l, _)| {
                 let insn = view.and_then(|v| Insn::decode(v.word(b, l)).ok());
-                format!("@{b}.{l} {}", insn.map(|i| i.to_string()).unwrap_or_default())
+                format!(
+                    "@{b}.{l} {}",
+                    insn.map(|i| i.to_string()).unwrap_or_default()
+                )
             })
             .collect();
-        let rvo = if rvo.is_empty() { "(fused into the previous)".to_string() } else { rvo.join("; ") };
+        let rvo = if rvo.is_empty() {
+            "(fused into the previous)".to_string()
+        } else {
+            rvo.join("; ")
+        };
         let _ = writeln!(out, "{pc:>5}  {text:<36} {rvo}");
-        pc += if c.ebpf[pc].opc == rvo_compiler::ebpf::LD_DW_IMM { 2 } else { 1 };
+        pc += if c.ebpf[pc].opc == rvo_compiler::ebpf::LD_DW_IMM {
+            2
+        } else {
+            1
+        };
     }
     out
 }

@@ -37,7 +37,11 @@ pub fn analyse(prog: &[Insn], ws: &mut Workspace) -> Result<u32, CompileError> {
             if let Some(prev) = ws.n_funcs.checked_sub(1) {
                 ws.funcs[prev].end = pc as u16;
             }
-            ws.funcs[ws.n_funcs] = Func { start: pc as u16, end: n as u16, ..Func::default() };
+            ws.funcs[ws.n_funcs] = Func {
+                start: pc as u16,
+                end: n as u16,
+                ..Func::default()
+            };
             ws.n_funcs += 1;
         }
     }
@@ -47,7 +51,11 @@ pub fn analyse(prog: &[Insn], ws: &mut Workspace) -> Result<u32, CompileError> {
         for pc in start..end {
             if let Kind::Jump(t) | Kind::Branch(t) = ws.kinds[pc] {
                 if t < start || t >= end {
-                    return Err(CompileError::at(prog, pc, ErrorKind::BadJumpTarget(t as i64)));
+                    return Err(CompileError::at(
+                        prog,
+                        pc,
+                        ErrorKind::BadJumpTarget(t as i64),
+                    ));
                 }
             }
         }
@@ -98,7 +106,12 @@ fn escapes_fp(insn: &Insn) -> bool {
 /// The stack and frame count of the deepest call chain from function `f` (memoised in
 /// `ws.funcs`). A function met again while it is on the current path is recursion; chains
 /// deeper than the hardware call stack are rejected, which also bounds this recursion.
-fn chain(prog: &[Insn], ws: &mut Workspace, f: usize, depth: usize) -> Result<(u32, usize), CompileError> {
+fn chain(
+    prog: &[Insn],
+    ws: &mut Workspace,
+    f: usize,
+    depth: usize,
+) -> Result<(u32, usize), CompileError> {
     match ws.funcs[f].state {
         FuncState::Done => return Ok((ws.funcs[f].chain_stack, ws.funcs[f].chain_depth as usize)),
         FuncState::OnPath => return Err(CompileError::program(ErrorKind::Recursion)),
@@ -108,11 +121,16 @@ fn chain(prog: &[Insn], ws: &mut Workspace, f: usize, depth: usize) -> Result<(u
         return Err(CompileError::program(ErrorKind::CallDepth(depth)));
     }
     ws.funcs[f].state = FuncState::OnPath;
-    let Func { start, end, frame, .. } = ws.funcs[f];
+    let Func {
+        start, end, frame, ..
+    } = ws.funcs[f];
     let mut deepest = (0, 0);
     for pc in start as usize..end as usize {
         if let Kind::Call(t) = ws.kinds[pc] {
-            let callee = ws.funcs[..ws.n_funcs].iter().position(|g| g.start as usize == t).unwrap_or(0);
+            let callee = ws.funcs[..ws.n_funcs]
+                .iter()
+                .position(|g| g.start as usize == t)
+                .unwrap_or(0);
             let (s, d) = chain(prog, ws, callee, depth + 1).map_err(|e| match e.pc {
                 None => CompileError::at(prog, pc, e.kind),
                 Some(_) => e,

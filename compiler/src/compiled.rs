@@ -23,12 +23,24 @@ pub struct Compiled {
 pub fn compile_insns(prog: &[ebpf::Insn], opts: &Options) -> Result<Compiled, CompileError> {
     let mut ws = Box::new(Workspace::new());
     // The image size is known only after scheduling; the largest possible is small enough.
-    let mut out = vec![0u8; rvo_isa::HEADER_LEN + rvo_isa::region::IMEM_BUNDLES * opts.lanes.max(1) as usize * 8];
+    let mut out = vec![
+        0u8;
+        rvo_isa::HEADER_LEN
+            + rvo_isa::region::IMEM_BUNDLES * opts.lanes.max(1) as usize * 8
+    ];
     let info = compile(prog, opts, &mut ws, &mut out)?;
     out.truncate(info.len);
     debug_assert_eq!(info.len, encode::image_len(&ws, opts.lanes as usize));
-    let source_map = ws.placed().map(|(b, l, low)| (b, l, low.src as usize)).collect();
-    Ok(Compiled { image: out, info, source_map, ebpf: prog.to_vec() })
+    let source_map = ws
+        .placed()
+        .map(|(b, l, low)| (b, l, low.src as usize))
+        .collect();
+    Ok(Compiled {
+        image: out,
+        info,
+        source_map,
+        ebpf: prog.to_vec(),
+    })
 }
 
 /// Compile raw eBPF bytes (as in a `.data` file's `-- raw` section or an ELF section).
@@ -36,7 +48,8 @@ pub fn compile_insns(prog: &[ebpf::Insn], opts: &Options) -> Result<Compiled, Co
 /// # Errors
 /// As [`compile`], plus a length that is not whole instructions.
 pub fn compile_bytes(bytes: &[u8], opts: &Options) -> Result<Compiled, CompileError> {
-    let mut insns = vec![ebpf::Insn::default(); (bytes.len() / ebpf::INSN_SIZE).min(MAX_EBPF_INSNS + 1)];
+    let mut insns =
+        vec![ebpf::Insn::default(); (bytes.len() / ebpf::INSN_SIZE).min(MAX_EBPF_INSNS + 1)];
     let prog = crate::parse_insns(bytes, &mut insns)?.to_vec();
     compile_insns(&prog, opts)
 }

@@ -36,7 +36,8 @@ impl std::error::Error for DataError {}
 fn hex_bytes(text: &str) -> Result<Vec<u8>, DataError> {
     let mut out = Vec::new();
     for tok in text.split_whitespace() {
-        let byte = u8::from_str_radix(tok, 16).map_err(|_| DataError(format!("bad hex byte `{tok}`")))?;
+        let byte =
+            u8::from_str_radix(tok, 16).map_err(|_| DataError(format!("bad hex byte `{tok}`")))?;
         out.push(byte);
     }
     Ok(out)
@@ -45,12 +46,16 @@ fn hex_bytes(text: &str) -> Result<Vec<u8>, DataError> {
 /// `-- raw` lines are either eight hex bytes or one `0x`-prefixed little-endian word.
 fn raw_bytes(text: &str) -> Result<Vec<u8>, DataError> {
     let mut out = Vec::new();
-    for line in text.lines().map(|l| l.split('#').next().unwrap_or("").trim()) {
+    for line in text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+    {
         if line.is_empty() {
             continue;
         }
         if let Some(hex) = line.strip_prefix("0x") {
-            let w = u64::from_str_radix(hex, 16).map_err(|_| DataError(format!("bad raw word `{line}`")))?;
+            let w = u64::from_str_radix(hex, 16)
+                .map_err(|_| DataError(format!("bad raw word `{line}`")))?;
             out.extend_from_slice(&w.to_le_bytes());
         } else {
             out.extend(hex_bytes(line)?);

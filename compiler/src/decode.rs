@@ -40,7 +40,9 @@ pub fn decode(prog: &[Insn], kinds: &mut [Kind]) -> Result<(), CompileError> {
         return Err(CompileError::program(ErrorKind::Empty));
     }
     if prog.len() > kinds.len() {
-        return Err(CompileError::program(ErrorKind::TooManyInstructions(prog.len())));
+        return Err(CompileError::program(ErrorKind::TooManyInstructions(
+            prog.len(),
+        )));
     }
     let mut pc = 0;
     while pc < prog.len() {
@@ -55,13 +57,21 @@ pub fn decode(prog: &[Insn], kinds: &mut [Kind]) -> Result<(), CompileError> {
     for (pc, kind) in kinds[..prog.len()].iter().enumerate() {
         if let Kind::Jump(t) | Kind::Branch(t) | Kind::Call(t) = *kind {
             if kinds[t] == Kind::LddwHi {
-                return Err(CompileError::at(prog, pc, ErrorKind::BadJumpTarget(t as i64)));
+                return Err(CompileError::at(
+                    prog,
+                    pc,
+                    ErrorKind::BadJumpTarget(t as i64),
+                ));
             }
         }
     }
     let last = prog.len() - 1;
     if !matches!(kinds[last], Kind::Exit | Kind::Jump(_)) {
-        let at = if kinds[last] == Kind::LddwHi { last - 1 } else { last };
+        let at = if kinds[last] == Kind::LddwHi {
+            last - 1
+        } else {
+            last
+        };
         return Err(CompileError::at(prog, at, ErrorKind::FallsOffEnd));
     }
     Ok(())
@@ -166,8 +176,8 @@ fn check_alu(insn: &Insn) -> Check<()> {
             zero(insn.off as i64, "off")?;
             zero(insn.imm as i64, "imm")
         }
-        BPF_ADD | BPF_SUB | BPF_MUL | BPF_DIV | BPF_OR | BPF_AND | BPF_LSH | BPF_RSH
-        | BPF_MOD | BPF_XOR | BPF_MOV | BPF_ARSH => {
+        BPF_ADD | BPF_SUB | BPF_MUL | BPF_DIV | BPF_OR | BPF_AND | BPF_LSH | BPF_RSH | BPF_MOD
+        | BPF_XOR | BPF_MOV | BPF_ARSH => {
             let off_ok = match op {
                 BPF_DIV | BPF_MOD => insn.off == 0 || insn.off == 1,
                 // movsx: 8/16 in both widths, 32 only in ALU64; register source only.
@@ -218,7 +228,9 @@ fn check_ld(prog: &[Insn], pc: usize) -> Check<Kind> {
                 return Err(ErrorKind::BadLddw);
             }
             match insn.src {
-                0 => Ok(Kind::Lddw((hi.imm as u32 as u64) << 32 | insn.imm as u32 as u64)),
+                0 => Ok(Kind::Lddw(
+                    (hi.imm as u32 as u64) << 32 | insn.imm as u32 as u64,
+                )),
                 BPF_PSEUDO_MAP_FD..=BPF_PSEUDO_MAP_IDX_VALUE => {
                     Err(ErrorKind::UnsupportedPseudoLoad(insn.src))
                 }

@@ -22,11 +22,11 @@ use core::fmt::{self, Write};
 
 use crate::ebpf::{
     Insn, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_B, BPF_CMPXCHG, BPF_DIV,
-    BPF_DW, BPF_END, BPF_FETCH, BPF_H, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP,
-    BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LDX, BPF_LSH, BPF_MEM,
-    BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL,
-    BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_TO_BE, BPF_TO_LE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR, CALL,
-    EXIT, JA32, LD_DW_IMM,
+    BPF_DW, BPF_END, BPF_FETCH, BPF_H, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT,
+    BPF_JMP, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LDX,
+    BPF_LSH, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL,
+    BPF_PSEUDO_KFUNC_CALL, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_TO_BE, BPF_TO_LE, BPF_W, BPF_X,
+    BPF_XCHG, BPF_XOR, CALL, EXIT, JA32, LD_DW_IMM,
 };
 
 /// The highest register number the text form accepts (`%r10`, the frame pointer).
@@ -77,7 +77,17 @@ pub(crate) struct Mnemonic {
 
 impl Mnemonic {
     const fn new(name: &'static str, shape: Shape, opc: u8) -> Self {
-        Mnemonic { name, shape, tmpl: Insn { opc, dst: 0, src: 0, off: 0, imm: 0 } }
+        Mnemonic {
+            name,
+            shape,
+            tmpl: Insn {
+                opc,
+                dst: 0,
+                src: 0,
+                off: 0,
+                imm: 0,
+            },
+        }
     }
     const fn off(mut self, off: i16) -> Self {
         self.tmpl.off = off;
@@ -254,7 +264,7 @@ const fn operand_fields(shape: Shape, reg_form: bool) -> (bool, bool, bool, bool
 
 impl Shape {
     /// Whether the shape has a register-or-immediate operand that selects `BPF_X`.
-    pub(crate) const fn has_source_bit(self) -> bool {
+    const fn has_source_bit(self) -> bool {
         matches!(self, DstSrcOrImm | CondJump | Callee)
     }
 }
@@ -381,7 +391,11 @@ fn operands(f: &mut dyn Write, shape: Shape, insn: &Insn, hi: i32) -> fmt::Resul
 
 /// Writes a slot as `.insn opc, dst, src, off, imm` (raw fields, accepted by the assembler).
 fn raw(f: &mut dyn Write, insn: &Insn) -> fmt::Result {
-    write!(f, ".insn {:#04x}, {}, {}, {}, ", insn.opc, insn.dst, insn.src, insn.off)?;
+    write!(
+        f,
+        ".insn {:#04x}, {}, {}, {}, ",
+        insn.opc, insn.dst, insn.src, insn.off
+    )?;
     imm32(f, insn.imm)
 }
 
@@ -432,4 +446,242 @@ pub fn disassemble(insns: &[Insn]) -> String {
         pc += slots_at(insns, pc);
     }
     out
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::asm::assemble;
+
+    fn asm(src: &str) -> Vec<Insn> {
+        assemble(src).unwrap_or_else(|e| panic!("{src:?}: {e}"))
+    }
+
+    /// Operand texts that exercise every form of `shape`.
+    fn sample_operands(shape: Shape) -> &'static [&'static str] {
+        match shape {
+            Nullary => &[""],
+            Dst => &["%r3"],
+            DstSrcOrImm => &["%r1, %r2", "%r10, -7", "%r0, 0x12345678", "%r9, 0x80000000"],
+            DstSrc => &["%r4, %r5"],
+            Load => &["%r1, [%r10-8]", "%r0, [%r2]", "%r3, [%r4+32767]"],
+            StoreImm => &["[%r1+2], 0x11223344", "[%r10-32768], -1"],
+            StoreReg => &["[%r10-16], %r9", "[%r0], %r0"],
+            Lddw => &[
+                "%r0, 0x123456789abcdef0",
+                "%r5, -1",
+                "%r6, 4096",
+                "%r7, 0xffffffff",
+            ],
+            CondJump => &["%r1, %r2, +1", "%r1, 5, -2", "%r10, 0x7fffffff, +0"],
+            Jump => &["+3", "-32768"],
+            Jump32 => &["-70000", "+0"],
+            Callee => &["5", "%r2", "0x7fffffff"],
+            Imm => &["7"],
+        }
+    }
+
+    /// One line per table row and operand sample: the text the disassembler prints for it.
+    fn every_kind() -> Vec<String> {
+        let mut lines = Vec::new();
+        for e in MNEMONICS {
+            // Aliases print as the first row with the same encoding.
+            let name = MNEMONICS
+                .iter()
+                .find(|p| p.shape == e.shape && p.tmpl == e.tmpl)
+                .map_or(e.name, |p| p.name);
+            for ops in sample_operands(e.shape) {
+                lines.push(if ops.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{name} {ops}")
+                });
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn every_kind_prints_as_written() {
+        let lines = every_kind();
+        assert!(lines.len() > 150);
+        for line in &lines {
+            let prog = asm(line);
+            assert_eq!(disassemble(&prog), format!("{line}\n"));
+            assert_eq!(
+                Disasm {
+                    insns: &prog,
+                    pc: 0
+                }
+                .to_string(),
+                *line
+            );
+        }
+    }
+
+    #[test]
+    fn round_trip_every_kind() {
+        let src = every_kind().join("\n");
+        let prog = asm(&src);
+        assert_eq!(assemble(&disassemble(&prog)), Ok(prog));
+    }
+
+    #[test]
+    fn raw_fallback() {
+        let i = |opc, dst, src, off, imm| Insn {
+            opc,
+            dst,
+            src,
+            off,
+            imm,
+        };
+        let cases = [
+            // r11 does not exist.
+            (
+                i(BPF_ALU64 | BPF_MOV | BPF_X, 11, 0, 0, 0),
+                ".insn 0xbf, 11, 0, 0, 0",
+            ),
+            // Unused fields set.
+            (i(EXIT, 0, 0, 0, 1), ".insn 0x95, 0, 0, 0, 1"),
+            (i(BPF_ALU64 | BPF_ADD, 0, 0, 1, 1), ".insn 0x07, 0, 0, 1, 1"),
+            (i(CALL | BPF_X, 2, 0, 0, 5), ".insn 0x8d, 2, 0, 0, 5"),
+            // Not an instruction at all / not in the syntax.
+            (
+                i(BPF_ALU64 | BPF_END | BPF_TO_BE, 0, 0, 0, 16),
+                ".insn 0xdf, 0, 0, 0, 16",
+            ),
+            (
+                i(BPF_ALU64 | BPF_MOV | BPF_X, 1, 2, 64, 0),
+                ".insn 0xbf, 1, 2, 64, 0",
+            ),
+            (
+                i(BPF_LDX | BPF_MEMSX | BPF_DW, 0, 1, 0, 0),
+                ".insn 0x99, 0, 1, 0, 0",
+            ),
+            (
+                i(ATOMIC64, 1, 2, 0, BPF_MUL as i32),
+                ".insn 0xdb, 1, 2, 0, 32",
+            ),
+            (
+                i(0xff, 15, 15, -1, i32::MIN),
+                ".insn 0xff, 15, 15, -1, 0x80000000",
+            ),
+            (i(0, 0, 0, 0, 0), ".insn 0x00, 0, 0, 0, 0"),
+        ];
+        for (insn, want) in cases {
+            let prog = [insn];
+            assert_eq!(
+                Disasm {
+                    insns: &prog,
+                    pc: 0
+                }
+                .to_string(),
+                want
+            );
+            assert_eq!(assemble(want), Ok(prog.to_vec()));
+        }
+    }
+
+    #[test]
+    fn lddw_slots() {
+        let prog = asm("lddw %r1, 0x1122334455667788\nexit");
+        assert_eq!((slots_at(&prog, 0), slots_at(&prog, 2)), (2, 1));
+        assert_eq!(disassemble(&prog), "lddw %r1, 0x1122334455667788\nexit\n");
+        // The second slot on its own, a truncated LDDW, and a pseudo (map fd) LDDW print raw.
+        assert_eq!(
+            Disasm {
+                insns: &prog,
+                pc: 1
+            }
+            .to_string(),
+            ".insn 0x00, 0, 0, 0, 0x11223344"
+        );
+        let cut = &prog[..1];
+        assert_eq!(slots_at(cut, 0), 1);
+        assert_eq!(disassemble(cut), ".insn 0x18, 1, 0, 0, 0x55667788\n");
+        let mut map = prog.clone();
+        map[0].src = crate::ebpf::BPF_PSEUDO_MAP_FD;
+        assert_eq!(
+            disassemble(&map),
+            ".insn 0x18, 1, 1, 0, 0x55667788\n.insn 0x00, 0, 0, 0, 0x11223344\nexit\n"
+        );
+        assert_eq!(assemble(&disassemble(&map)), Ok(map));
+        assert_eq!(
+            Disasm {
+                insns: &prog,
+                pc: 9
+            }
+            .to_string(),
+            "# pc 9 is past the end (3 slots)"
+        );
+        assert_eq!(disassemble(&[]), "");
+    }
+
+    #[test]
+    fn fmt_insn_into_any_writer() {
+        // A fixed buffer, as the kernel module would use: no allocation needed.
+        struct Buf([u8; 64], usize);
+        impl Write for Buf {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                let end = self.1 + s.len();
+                self.0
+                    .get_mut(self.1..end)
+                    .ok_or(fmt::Error)?
+                    .copy_from_slice(s.as_bytes());
+                self.1 = end;
+                Ok(())
+            }
+        }
+        let prog = asm("lock fetch add32 [%r10-4], %r3");
+        let mut buf = Buf([0; 64], 0);
+        assert_eq!(fmt_insn(&mut buf, &prog, 0), Ok(()));
+        assert_eq!(
+            buf.0.get(..buf.1),
+            Some("lock fetch add32 [%r10-4], %r3".as_bytes())
+        );
+        let mut tiny = Buf([0; 64], 60);
+        assert_eq!(fmt_insn(&mut tiny, &prog, 0), Err(fmt::Error));
+    }
+
+    /// assemble(disassemble(p)) == p for arbitrary slots, named or raw.
+    #[test]
+    fn round_trip_random_programs() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut named, mut slots) = (0, 0);
+        for _ in 0..5_000 {
+            let len = next() % 8 + 1;
+            let prog: Vec<Insn> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    let b = r.to_le_bytes();
+                    let mut insn = Insn::from_bytes(&b);
+                    // Mostly table opcodes with small fields, so most slots print by name.
+                    if b[0] % 4 != 0 {
+                        let e = MNEMONICS.get(b[1] as usize % MNEMONICS.len());
+                        let e = e.map_or(insn, |e| e.tmpl);
+                        insn.opc = e.opc | (b[2] & BPF_X);
+                        insn.dst %= 12;
+                        insn.src = if b[3] % 4 != 0 { e.src } else { insn.src % 12 };
+                        insn.off = if b[4] % 4 != 0 { e.off } else { insn.off };
+                        insn.imm = if b[5] % 4 != 0 { e.imm } else { insn.imm };
+                    }
+                    insn
+                })
+                .collect();
+            let text = disassemble(&prog);
+            named += text.lines().filter(|l| !l.starts_with(".insn")).count();
+            slots += prog.len();
+            assert_eq!(assemble(&text), Ok(prog.clone()), "{text}");
+        }
+        assert!(
+            named * 3 > slots,
+            "only {named} of {slots} slots printed by name"
+        );
+    }
 }

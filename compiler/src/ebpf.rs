@@ -184,7 +184,16 @@ impl Insn {
     pub fn to_bytes(&self) -> [u8; 8] {
         let off = self.off.to_le_bytes();
         let imm = self.imm.to_le_bytes();
-        [self.opc, (self.src << 4) | (self.dst & 0xf), off[0], off[1], imm[0], imm[1], imm[2], imm[3]]
+        [
+            self.opc,
+            (self.src << 4) | (self.dst & 0xf),
+            off[0],
+            off[1],
+            imm[0],
+            imm[1],
+            imm[2],
+            imm[3],
+        ]
     }
 
     /// The class bits.

@@ -62,7 +62,12 @@ pub fn encode(
         let at = HEADER_LEN + (ws.bundle_of[i] as usize * lanes + ws.lane_of[i] as usize) * 8;
         out[at..at + 8].copy_from_slice(&insn.encode().to_le_bytes());
     }
-    Ok(ImageInfo { len, bundles: ws.n_bundles, insns: ws.n_code, header })
+    Ok(ImageInfo {
+        len,
+        bundles: ws.n_bundles,
+        insns: ws.n_code,
+        header,
+    })
 }
 
 /// The bundle where eBPF slot `slot` begins. Labels always start a bundle and always keep an

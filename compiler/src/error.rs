@@ -65,26 +65,52 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::UnknownOpcode => write!(f, "unknown opcode"),
             ErrorKind::ReservedField(field) => {
-                write!(f, "field `{field}` is not used by this instruction and must be zero")
+                write!(
+                    f,
+                    "field `{field}` is not used by this instruction and must be zero"
+                )
             }
             ErrorKind::BadRegister(r) => write!(f, "register r{r} does not exist (r0-r10)"),
             ErrorKind::WriteToFramePointer => write!(f, "r10 (frame pointer) is read-only"),
             ErrorKind::BadSwapWidth(w) => write!(f, "byte swap width {w} is not 16, 32 or 64"),
             ErrorKind::BadLddw => write!(f, "64-bit immediate load without a valid second slot"),
-            ErrorKind::BadJumpTarget(t) => write!(f, "jump target {t} is outside the program or inside an lddw"),
-            ErrorKind::FallsOffEnd => write!(f, "the last instruction is neither exit nor a jump: execution can fall off the end"),
+            ErrorKind::BadJumpTarget(t) => write!(
+                f,
+                "jump target {t} is outside the program or inside an lddw"
+            ),
+            ErrorKind::FallsOffEnd => write!(
+                f,
+                "the last instruction is neither exit nor a jump: execution can fall off the end"
+            ),
             ErrorKind::UnsupportedHelper(id) => match crate::helpers::linux_name(*id) {
                 Some(name) => write!(f, "helper {name} (#{id}) has no rvo hardware unit"),
                 None => write!(f, "helper #{id} is unknown"),
             },
-            ErrorKind::Kfunc(id) => write!(f, "kfunc call (BTF id {id}): kernel functions cannot run on the device"),
+            ErrorKind::Kfunc(id) => write!(
+                f,
+                "kfunc call (BTF id {id}): kernel functions cannot run on the device"
+            ),
             ErrorKind::IndirectCall => write!(f, "indirect calls (callx) are not supported"),
-            ErrorKind::UnsupportedPseudoLoad(s) => write!(f, "lddw with pseudo source {s} (map/BTF reference) needs an ELF object with maps"),
-            ErrorKind::LegacyPacketAccess => write!(f, "legacy packet access (BPF_ABS/BPF_IND) is not available to XDP programs"),
+            ErrorKind::UnsupportedPseudoLoad(s) => write!(
+                f,
+                "lddw with pseudo source {s} (map/BTF reference) needs an ELF object with maps"
+            ),
+            ErrorKind::LegacyPacketAccess => write!(
+                f,
+                "legacy packet access (BPF_ABS/BPF_IND) is not available to XDP programs"
+            ),
             ErrorKind::Recursion => write!(f, "recursive bpf-to-bpf call"),
-            ErrorKind::CallDepth(d) => write!(f, "call chain of {d} frames exceeds the hardware call stack ({MAX_CALL_DEPTH})"),
-            ErrorKind::StackTooLarge(n) => write!(f, "call frames need {n} bytes of stack, the device has {STACK_SIZE}"),
-            ErrorKind::CodeTooLarge(n) => write!(f, "{n} bundles exceed instruction memory ({IMEM_BUNDLES})"),
+            ErrorKind::CallDepth(d) => write!(
+                f,
+                "call chain of {d} frames exceeds the hardware call stack ({MAX_CALL_DEPTH})"
+            ),
+            ErrorKind::StackTooLarge(n) => write!(
+                f,
+                "call frames need {n} bytes of stack, the device has {STACK_SIZE}"
+            ),
+            ErrorKind::CodeTooLarge(n) => {
+                write!(f, "{n} bundles exceed instruction memory ({IMEM_BUNDLES})")
+            }
             ErrorKind::BadLanes(n) => write!(f, "{n} lanes: the core has 1 to {MAX_LANES}"),
             ErrorKind::OutputTooSmall(n) => write!(f, "output buffer too small, {n} bytes needed"),
         }
@@ -105,13 +131,21 @@ pub struct CompileError {
 impl CompileError {
     /// An error about the program as a whole.
     pub fn program(kind: ErrorKind) -> CompileError {
-        CompileError { pc: None, insn: [ebpf::Insn::default(); 2], kind }
+        CompileError {
+            pc: None,
+            insn: [ebpf::Insn::default(); 2],
+            kind,
+        }
     }
 
     /// An error about instruction `pc` of `prog`.
     pub fn at(prog: &[ebpf::Insn], pc: usize, kind: ErrorKind) -> CompileError {
         let get = |i: usize| prog.get(i).copied().unwrap_or_default();
-        CompileError { pc: Some(pc), insn: [get(pc), get(pc + 1)], kind }
+        CompileError {
+            pc: Some(pc),
+            insn: [get(pc), get(pc + 1)],
+            kind,
+        }
     }
 }
 
@@ -121,7 +155,10 @@ impl fmt::Display for CompileError {
             Some(pc) => write!(
                 f,
                 "instruction {pc} (`{}`): {}",
-                crate::disasm::Disasm { insns: &self.insn, pc: 0 },
+                crate::disasm::Disasm {
+                    insns: &self.insn,
+                    pc: 0
+                },
                 self.kind
             ),
             None => write!(f, "{}", self.kind),

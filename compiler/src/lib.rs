@@ -51,7 +51,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { lanes: 1, optimize: true }
+        Options {
+            lanes: 1,
+            optimize: true,
+        }
     }
 }
 
@@ -84,9 +87,14 @@ pub fn compile(
 ///
 /// # Errors
 /// When the length is not a multiple of 8 or the program does not fit `out`.
-pub fn parse_insns<'a>(bytes: &[u8], out: &'a mut [ebpf::Insn]) -> Result<&'a [ebpf::Insn], CompileError> {
-    if bytes.len() % ebpf::INSN_SIZE != 0 {
-        return Err(CompileError::program(ErrorKind::PartialInstruction(bytes.len())));
+pub fn parse_insns<'a>(
+    bytes: &[u8],
+    out: &'a mut [ebpf::Insn],
+) -> Result<&'a [ebpf::Insn], CompileError> {
+    if !bytes.len().is_multiple_of(ebpf::INSN_SIZE) {
+        return Err(CompileError::program(ErrorKind::PartialInstruction(
+            bytes.len(),
+        )));
     }
     let n = bytes.len() / ebpf::INSN_SIZE;
     if n > out.len() {

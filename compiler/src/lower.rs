@@ -25,10 +25,20 @@ pub fn lower(prog: &[Insn], ws: &mut Workspace) -> Result<(), CompileError> {
         let in_main = func == 0;
         let out = |insn: R, target: Target, ws: &mut Workspace| -> Result<(), CompileError> {
             if ws.n_code == MAX_CODE {
-                return Err(CompileError::at(prog, pc, ErrorKind::CodeTooLarge(MAX_CODE + 1)));
+                return Err(CompileError::at(
+                    prog,
+                    pc,
+                    ErrorKind::CodeTooLarge(MAX_CODE + 1),
+                ));
             }
-            let label = ws.is_label[pc] && (ws.n_code == 0 || ws.code[ws.n_code - 1].src != pc as u16);
-            ws.code[ws.n_code] = Lowered { insn, src: pc as u16, target, label };
+            let label =
+                ws.is_label[pc] && (ws.n_code == 0 || ws.code[ws.n_code - 1].src != pc as u16);
+            ws.code[ws.n_code] = Lowered {
+                insn,
+                src: pc as u16,
+                target,
+                label,
+            };
             ws.n_code += 1;
             Ok(())
         };
@@ -42,7 +52,11 @@ pub fn lower(prog: &[Insn], ws: &mut Workspace) -> Result<(), CompileError> {
                 } else {
                     out(R::ri(O::Movi32, d, v as u32 as i32), Target::None, ws)?;
                     if v >> 32 != 0 {
-                        out(R::rri(O::Movhi, d, d, (v >> 32) as u32 as i32), Target::None, ws)?;
+                        out(
+                            R::rri(O::Movhi, d, d, (v >> 32) as u32 as i32),
+                            Target::None,
+                            ws,
+                        )?;
                     }
                 }
             }

@@ -16,14 +16,10 @@ pub fn schedule(ws: &mut Workspace, lanes: usize) {
     let mut written = 0u16;
     for i in 0..ws.n_code {
         let l = ws.code[i];
-        let fits = n > 0
-            && n < lanes
-            && !l.label
-            && l.insn.uses() & written == 0
-            && {
-                members[n] = l.insn;
-                check_bundle(&members[..=n]).is_ok()
-            };
+        let fits = n > 0 && n < lanes && !l.label && l.insn.uses() & written == 0 && {
+            members[n] = l.insn;
+            check_bundle(&members[..=n]).is_ok()
+        };
         if n > 0 && !fits {
             bundle += 1;
             n = 0;

@@ -38,7 +38,12 @@ pub struct Lowered {
 
 impl Default for Lowered {
     fn default() -> Lowered {
-        Lowered { insn: RInsn::bare(Opcode::Nop), src: 0, target: Target::None, label: false }
+        Lowered {
+            insn: RInsn::bare(Opcode::Nop),
+            src: 0,
+            target: Target::None,
+            label: false,
+        }
     }
 }
 
@@ -90,7 +95,14 @@ impl Workspace {
             kinds: [Kind::Plain; MAX_EBPF_INSNS],
             is_label: [false; MAX_EBPF_INSNS],
             is_entry: [false; MAX_EBPF_INSNS],
-            funcs: [Func { start: 0, end: 0, frame: 0, chain_stack: 0, chain_depth: 0, state: FuncState::New }; MAX_FUNCS],
+            funcs: [Func {
+                start: 0,
+                end: 0,
+                frame: 0,
+                chain_stack: 0,
+                chain_depth: 0,
+                state: FuncState::New,
+            }; MAX_FUNCS],
             n_funcs: 0,
             code: [Lowered {
                 insn: RInsn::bare(Opcode::Nop),

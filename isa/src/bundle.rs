@@ -47,7 +47,9 @@ pub fn check_bundle(lanes: &[Insn]) -> Result<(), BundleError> {
         }
         let defs = insn.defs();
         if written & defs != 0 {
-            return Err(BundleError::WriteConflict((written & defs).trailing_zeros() as u8));
+            return Err(BundleError::WriteConflict(
+                (written & defs).trailing_zeros() as u8,
+            ));
         }
         written |= defs;
         let unit = insn.op.unit();
@@ -85,8 +87,14 @@ mod tests {
         let mul = Insn::rri(Opcode::Mul64I, r(4), r(4), 3);
         let exit = Insn::bare(Opcode::Exit);
         assert_eq!(check_bundle(&[add, mul, exit]), Ok(()));
-        assert_eq!(check_bundle(&[add, add_same]), Err(BundleError::WriteConflict(1)));
-        assert_eq!(check_bundle(&[mul, Insn::rri(Opcode::Mul32I, r(5), r(5), 3)]), Err(BundleError::UnitConflict(Unit::Mul)));
+        assert_eq!(
+            check_bundle(&[add, add_same]),
+            Err(BundleError::WriteConflict(1))
+        );
+        assert_eq!(
+            check_bundle(&[mul, Insn::rri(Opcode::Mul32I, r(5), r(5), 3)]),
+            Err(BundleError::UnitConflict(Unit::Mul))
+        );
         assert_eq!(check_bundle(&[exit, add]), Err(BundleError::ControlNotLast));
         assert_eq!(bundle_cycles(&[add, mul]), 4);
     }

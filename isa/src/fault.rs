@@ -79,10 +79,22 @@ pub enum Fault {
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Fault::OutOfBounds { addr, size, region: Some(r) } => {
-                write!(f, "{size}-byte access at {addr:#x} is outside the {} region", r.name())
+            Fault::OutOfBounds {
+                addr,
+                size,
+                region: Some(r),
+            } => {
+                write!(
+                    f,
+                    "{size}-byte access at {addr:#x} is outside the {} region",
+                    r.name()
+                )
             }
-            Fault::OutOfBounds { addr, size, region: None } => {
+            Fault::OutOfBounds {
+                addr,
+                size,
+                region: None,
+            } => {
                 write!(f, "{size}-byte access at {addr:#x} names no memory region")
             }
             Fault::ReadOnly { addr } => write!(f, "store to read-only address {addr:#x}"),

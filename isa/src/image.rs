@@ -64,7 +64,9 @@ impl fmt::Display for ImageError {
         match self {
             ImageError::Truncated => write!(f, "image is truncated"),
             ImageError::BadMagic => write!(f, "not an rvo image (bad magic)"),
-            ImageError::BadVersion(v) => write!(f, "image format version {v}, expected {IMAGE_VERSION}"),
+            ImageError::BadVersion(v) => {
+                write!(f, "image format version {v}, expected {IMAGE_VERSION}")
+            }
             ImageError::BadLanes(l) => write!(f, "image is scheduled for {l} lanes"),
             ImageError::TooLarge => write!(f, "image exceeds instruction memory or stack"),
             ImageError::BadEntry => write!(f, "image entry point is outside its code"),
@@ -196,8 +198,14 @@ mod tests {
         bytes.extend((0..3 * 2 * 8 + 5).map(|i| i as u8));
         let v = ImageView::parse(&bytes).expect("valid image");
         assert_eq!(v.data, &[48, 49, 50, 51, 52]);
-        assert_eq!(v.word(1, 1), u64::from_le_bytes([24, 25, 26, 27, 28, 29, 30, 31]));
-        assert_eq!(ImageView::parse(&bytes[..bytes.len() - 1]).err(), Some(ImageError::Truncated));
+        assert_eq!(
+            v.word(1, 1),
+            u64::from_le_bytes([24, 25, 26, 27, 28, 29, 30, 31])
+        );
+        assert_eq!(
+            ImageView::parse(&bytes[..bytes.len() - 1]).err(),
+            Some(ImageError::Truncated)
+        );
         bytes[0] ^= 1;
         assert_eq!(ImageView::parse(&bytes).err(), Some(ImageError::BadMagic));
     }

@@ -198,7 +198,11 @@ impl fmt::Display for DecodeError {
         match self {
             DecodeError::UnknownOpcode(c) => write!(f, "unknown opcode {c:#04x}"),
             DecodeError::NonZeroField(op, field) => {
-                write!(f, "`{}` does not use field `{field}`, which must be zero", op.mnemonic())
+                write!(
+                    f,
+                    "`{}` does not use field `{field}`, which must be zero",
+                    op.mnemonic()
+                )
             }
         }
     }
@@ -260,8 +264,10 @@ impl Insn {
             // Helpers return in r0 and clobber the argument registers.
             Helper => 0b11_1111,
             ExitImm => bit(R0),
-            // A call may change anything the callee does not preserve.
-            Call => 0b11_1111,
+            // A call may change anything the callee does not preserve, and moves r10.
+            Call => 0b100_0011_1111,
+            // A return restores r6-r10.
+            None if self.op == Opcode::Ret => 0b111_1100_0000,
             _ => 0,
         }
     }
@@ -377,11 +383,11 @@ pub const fn access_size(op: Opcode) -> Option<u8> {
         Ldb | Ldsb | Stb | Stib => 1,
         Ldh | Ldsh | Sth | Stih => 2,
         Ldw | Ldsw | Stw | Stiw => 4,
-        AAdd32 | AOr32 | AAnd32 | AXor32 | AFetchAdd32 | AFetchOr32 | AFetchAnd32
-        | AFetchXor32 | AXchg32 | ACmpXchg32 => 4,
+        AAdd32 | AOr32 | AAnd32 | AXor32 | AFetchAdd32 | AFetchOr32 | AFetchAnd32 | AFetchXor32
+        | AXchg32 | ACmpXchg32 => 4,
         Ldd | Std | Stid => 8,
-        AAdd64 | AOr64 | AAnd64 | AXor64 | AFetchAdd64 | AFetchOr64 | AFetchAnd64
-        | AFetchXor64 | AXchg64 | ACmpXchg64 => 8,
+        AAdd64 | AOr64 | AAnd64 | AXor64 | AFetchAdd64 | AFetchOr64 | AFetchAnd64 | AFetchXor64
+        | AXchg64 | ACmpXchg64 => 8,
         _ => return None,
     })
 }
@@ -421,11 +427,31 @@ mod tests {
     #[test]
     fn golden_encodings() {
         let cases: &[(Insn, &str, u64)] = &[
-            (Insn::rrr(Opcode::Add64, r(1), r(2), r(3)), "add r1, r2, r3", 0x0000_0003_0000_2110),
-            (Insn::rri(Opcode::Sub32I, r(0), r(0), -1), "sub32 r0, r0, -1", 0xffff_ffff_0000_0041),
-            (Insn::new(Opcode::Ldw, r(2), r(10), -8, 0), "ldw r2, [r10-8]", 0x0000_0000_fff8_a262),
-            (Insn::branch(Opcode::JneI, r(3), r(0), 7, 12), "jne r3, 7, @12", 0x0000_0007_000c_03a1),
-            (Insn::ri(Opcode::ExitI, r(0), 2), "exiti 2", 0x0000_0002_0000_00f4),
+            (
+                Insn::rrr(Opcode::Add64, r(1), r(2), r(3)),
+                "add r1, r2, r3",
+                0x0000_0003_0000_2110,
+            ),
+            (
+                Insn::rri(Opcode::Sub32I, r(0), r(0), -1),
+                "sub32 r0, r0, -1",
+                0xffff_ffff_0000_0041,
+            ),
+            (
+                Insn::new(Opcode::Ldw, r(2), r(10), -8, 0),
+                "ldw r2, [r10-8]",
+                0x0000_0000_fff8_a262,
+            ),
+            (
+                Insn::branch(Opcode::JneI, r(3), r(0), 7, 12),
+                "jne r3, 7, @12",
+                0x0000_0007_000c_03a1,
+            ),
+            (
+                Insn::ri(Opcode::ExitI, r(0), 2),
+                "exiti 2",
+                0x0000_0002_0000_00f4,
+            ),
         ];
         for (insn, text, word) in cases {
             assert_eq!(insn.encode(), *word, "{text}");
@@ -466,7 +492,10 @@ mod tests {
         assert_eq!(Insn::decode(0xee), Err(DecodeError::UnknownOpcode(0xee)));
         // `exit` with a non-zero register field.
         let bad = Insn::bare(Opcode::Exit).encode() | 1 << 8;
-        assert_eq!(Insn::decode(bad), Err(DecodeError::NonZeroField(Opcode::Exit, "a")));
+        assert_eq!(
+            Insn::decode(bad),
+            Err(DecodeError::NonZeroField(Opcode::Exit, "a"))
+        );
         // `add` (three registers) with garbage above register c.
         let bad = Insn::rrr(Opcode::Add64, r(1), r(1), r(1)).encode() | 1 << 40;
         assert!(Insn::decode(bad).is_err());

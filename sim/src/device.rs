@@ -65,7 +65,10 @@ pub struct RunInput<'a> {
 impl<'a> RunInput<'a> {
     /// A raw run over `mem` with the default watchdog.
     pub fn raw(mem: &'a [u8]) -> RunInput<'a> {
-        RunInput { mem, budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET }
+        RunInput {
+            mem,
+            budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET,
+        }
     }
 }
 
@@ -82,7 +85,11 @@ pub struct FaultAt {
 
 impl std::fmt::Display for FaultAt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "bundle {} lane {}: {}", self.bundle, self.lane, self.fault)
+        write!(
+            f,
+            "bundle {} lane {}: {}",
+            self.bundle, self.lane, self.fault
+        )
     }
 }
 

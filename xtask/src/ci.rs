@@ -5,7 +5,14 @@ use anyhow::Result;
 
 pub fn run() -> Result<()> {
     exec(cargo().args(["fmt", "--all", "--check"]))?;
-    exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    exec(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     // The compiler core exactly as the kernel module gets it: no std, no allocator.
     exec(cargo().args([
         "build",

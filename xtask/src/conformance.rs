@@ -2,7 +2,10 @@
 
 use crate::{cargo, exec, root};
 use anyhow::{bail, Context, Result};
-use rvo_cli::conformance::{data_dir, data_files, has_out_of_range_shift, program_bytes, run_file, run_negative, Outcome, OPT_IN};
+use rvo_cli::conformance::{
+    data_dir, data_files, has_out_of_range_shift, program_bytes, run_file, run_negative, Outcome,
+    OPT_IN,
+};
 use rvo_compiler::data_file::DataFile;
 use std::io::Write;
 use std::path::Path;
@@ -23,7 +26,12 @@ pub struct Args {
 
 /// Run the plugin once, as the suite's runner does.
 fn plugin(bin: &Path, args: &Args, prog: &[u8], mem: &[u8]) -> Result<u64, String> {
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ");
+    let hex = |b: &[u8]| {
+        b.iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let mut child = Command::new(bin)
         .arg(hex(mem))
         .args(["--device", &args.device, "--lanes", &args.lanes.to_string()])
@@ -33,9 +41,13 @@ fn plugin(bin: &Path, args: &Args, prog: &[u8], mem: &[u8]) -> Result<u64, Strin
         .spawn()
         .map_err(|e| format!("cannot start plugin: {e}"))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(hex(prog).as_bytes()).map_err(|e| format!("cannot write program: {e}"))?;
+        stdin
+            .write_all(hex(prog).as_bytes())
+            .map_err(|e| format!("cannot write program: {e}"))?;
     }
-    let out = child.wait_with_output().map_err(|e| format!("plugin: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("plugin: {e}"))?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
     }
@@ -44,10 +56,22 @@ fn plugin(bin: &Path, args: &Args, prog: &[u8], mem: &[u8]) -> Result<u64, Strin
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    exec(cargo().args(["build", "--release", "-p", "rvo-cli", "--bin", "rvo-bpf-conformance"]))?;
+    exec(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "rvo-cli",
+        "--bin",
+        "rvo-bpf-conformance",
+    ]))?;
     let bin = root().join("target/release/rvo-bpf-conformance");
     let dir = data_dir();
-    let tests = data_files(&dir.join("tests")).with_context(|| format!("conformance data not found in {} (set RVO_CONFORMANCE_DIR)", dir.display()))?;
+    let tests = data_files(&dir.join("tests")).with_context(|| {
+        format!(
+            "conformance data not found in {} (set RVO_CONFORMANCE_DIR)",
+            dir.display()
+        )
+    })?;
     let negative = data_files(&dir.join("negative"))?;
     let mut runner = |p: &[u8], m: &[u8]| plugin(&bin, args, p, m);
 
@@ -99,9 +123,17 @@ pub fn run(args: &Args) -> Result<()> {
             }
         }
     }
-    println!("device {} with {} lane(s), data from {}", args.device, args.lanes, dir.display());
+    println!(
+        "device {} with {} lane(s), data from {}",
+        args.device,
+        args.lanes,
+        dir.display()
+    );
     println!("immediate shifts out of range (Linux's verifier rejects them): {shift_pass} passed, {shift_fail} failed");
-    println!("negative tests rejected: {neg_rejected} of {}", negative.len());
+    println!(
+        "negative tests rejected: {neg_rejected} of {}",
+        negative.len()
+    );
     println!("{passed} passed, {failed} failed");
     if failed > 0 {
         bail!("{failed} conformance test(s) failed");
@@ -110,11 +142,17 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 impl Default for Args {
     fn default() -> Args {
-        Args { device: "model".into(), lanes: 1, verbose: false }
+        Args {
+            device: "model".into(),
+            lanes: 1,
+            verbose: false,
+        }
     }
 }

@@ -33,7 +33,10 @@ pub fn render() -> String {
     s.push_str(include_str!("isa_intro.md"));
     let _ = writeln!(s, "\n## Instructions\n");
     let _ = writeln!(s, "`w32(x)` is the low 32 bits of `x`, zero-extended; `imm` is sign-extended to 64 bits unless a cast says otherwise; `T` is a bundle index.\n");
-    let _ = writeln!(s, "| opcode | name | assembly | unit | cycles | semantics |");
+    let _ = writeln!(
+        s,
+        "| opcode | name | assembly | unit | cycles | semantics |"
+    );
     let _ = writeln!(s, "|---|---|---|---|---|---|");
     for &op in Opcode::ALL {
         let _ = writeln!(
@@ -52,7 +55,14 @@ pub fn render() -> String {
     let _ = writeln!(s, "| id | Linux name | extra cycles | what it does |");
     let _ = writeln!(s, "|---|---|---|---|");
     for &h in Helper::ALL {
-        let _ = writeln!(s, "| {} | `{}` | {} | {} |", h as i32, h.linux_name(), h.cycles(), h.doc());
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {} | {} |",
+            h as i32,
+            h.linux_name(),
+            h.cycles(),
+            h.doc()
+        );
     }
     let _ = writeln!(s, "\n## Memory regions\n");
     let _ = writeln!(s, "An address is `tag << {TAG_SHIFT} | offset`. Every access is checked against its region.\n");

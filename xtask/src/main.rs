@@ -52,7 +52,10 @@ pub fn root() -> PathBuf {
 pub fn exec(cmd: &mut Command) -> Result<()> {
     let line = format!("{cmd:?}");
     eprintln!("$ {line}");
-    let status = cmd.current_dir(root()).status().with_context(|| format!("cannot start {line}"))?;
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot start {line}"))?;
     if !status.success() {
         bail!("{line} failed ({status})");
     }

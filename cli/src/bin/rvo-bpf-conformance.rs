@@ -20,7 +20,12 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args> {
-    let mut args = Args { memory: Vec::new(), device: "model".into(), lanes: 1, elf: false };
+    let mut args = Args {
+        memory: Vec::new(),
+        device: "model".into(),
+        lanes: 1,
+        elf: false,
+    };
     let mut it = std::env::args().skip(1);
     let mut memory_seen = false;
     while let Some(a) = it.next() {
@@ -52,9 +57,14 @@ fn run() -> Result<u64> {
         bail!("--elf: ELF input is not accepted by this plugin; pass instructions as hex");
     }
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).context("cannot read the program from stdin")?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("cannot read the program from stdin")?;
     let bytes = parse_hex(&text).context("program on stdin")?;
-    let opts = Options { lanes: args.lanes, optimize: true };
+    let opts = Options {
+        lanes: args.lanes,
+        optimize: true,
+    };
     let compiled = rvo_compiler::compile_bytes(&bytes, &opts).map_err(|e| anyhow!("{e}"))?;
     let mut dev = rvo_sim::open(&args.device)?;
     dev.load(&compiled.image)?;

@@ -11,8 +11,13 @@ mod memory;
 use crate::device::{Counters, Device, DeviceError, FaultAt, RunInput, RunOutcome};
 use memory::Memory;
 use rvo_isa::helper::NS_PER_CYCLE;
-use rvo_isa::region::{Region, MAX_CALL_DEPTH, MAX_LANES, PACKET_BUFFER, STACK_SIZE, TAKEN_BRANCH_PENALTY};
-use rvo_isa::{bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Insn, Opcode as O, Verdict, NUM_REGS};
+use rvo_isa::region::{
+    Region, MAX_CALL_DEPTH, MAX_LANES, PACKET_BUFFER, STACK_SIZE, TAKEN_BRANCH_PENALTY,
+};
+use rvo_isa::{
+    bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Insn, Opcode as O, Verdict,
+    NUM_REGS,
+};
 
 type Bundle = [Insn; MAX_LANES];
 
@@ -47,7 +52,11 @@ impl Default for IsaModel {
 impl IsaModel {
     /// A model with nothing loaded.
     pub fn new() -> IsaModel {
-        IsaModel { program: None, counters: Counters::default(), prandom: 0x2545_f491 }
+        IsaModel {
+            program: None,
+            counters: Counters::default(),
+            prandom: 0x2545_f491,
+        }
     }
 }
 
@@ -60,9 +69,16 @@ fn decode_image(image: &[u8]) -> Result<Program, DeviceError> {
     for b in 0..n {
         let mut bundle = [Insn::bare(O::Nop); MAX_LANES];
         for (lane, slot) in bundle.iter_mut().enumerate().take(lanes) {
-            *slot = Insn::decode(view.word(b, lane)).map_err(|err| DeviceError::Decode { bundle: b, lane, err })?;
+            *slot = Insn::decode(view.word(b, lane)).map_err(|err| DeviceError::Decode {
+                bundle: b,
+                lane,
+                err,
+            })?;
             let target = slot.target() as usize;
-            let branches = matches!(slot.op.format(), Format::BranchRr | Format::BranchRi | Format::Jump | Format::Call);
+            let branches = matches!(
+                slot.op.format(),
+                Format::BranchRr | Format::BranchRi | Format::Jump | Format::Call
+            );
             if branches && target >= n {
                 return Err(DeviceError::BadTarget { bundle: b, target });
             }
@@ -71,7 +87,12 @@ fn decode_image(image: &[u8]) -> Result<Program, DeviceError> {
         cycles.push(bundle_cycles(&bundle[..lanes]));
         bundles.push(bundle);
     }
-    Ok(Program { lanes, entry: view.header.entry, bundles, cycles })
+    Ok(Program {
+        lanes,
+        entry: view.header.entry,
+        bundles,
+        cycles,
+    })
 }
 
 /// The state of one run.
@@ -101,10 +122,18 @@ impl Run<'_> {
         let imm = insn.imm as i64 as u64;
         let addr = |base: usize| old[base].wrapping_add(insn.off as i64 as u64);
         match insn.op.format() {
-            Format::Rrr => self.regs[a] = alu::binary(insn.op, old[b], old[insn.c().index()]).unwrap_or(0),
+            Format::Rrr => {
+                self.regs[a] = alu::binary(insn.op, old[b], old[insn.c().index()]).unwrap_or(0)
+            }
             Format::Rri => self.regs[a] = alu::binary(insn.op, old[b], imm).unwrap_or(0),
             Format::Rr => self.regs[a] = alu::unary(insn.op, old[b]).unwrap_or(0),
-            Format::Ri => self.regs[a] = if insn.op == O::Movi32 { insn.imm as u32 as u64 } else { imm },
+            Format::Ri => {
+                self.regs[a] = if insn.op == O::Movi32 {
+                    insn.imm as u32 as u64
+                } else {
+                    imm
+                }
+            }
             Format::Load => {
                 let size = rvo_isa::insn::access_size(insn.op).unwrap_or(8);
                 let v = self.mem.load(addr(b), size)?;
@@ -118,8 +147,12 @@ impl Run<'_> {
             Format::Store => self.mem.store(addr(a), access_size(insn.op), old[b])?,
             Format::StoreImm => self.mem.store(addr(a), access_size(insn.op), imm)?,
             Format::Atomic => self.atomic(insn, old, addr(a))?,
-            Format::BranchRr if alu::condition(insn.op, old[a], old[b]) => return Ok(Flow::Goto(insn.target() as u32)),
-            Format::BranchRi if alu::condition(insn.op, old[a], imm) => return Ok(Flow::Goto(insn.target() as u32)),
+            Format::BranchRr if alu::condition(insn.op, old[a], old[b]) => {
+                return Ok(Flow::Goto(insn.target() as u32))
+            }
+            Format::BranchRi if alu::condition(insn.op, old[a], imm) => {
+                return Ok(Flow::Goto(insn.target() as u32))
+            }
             Format::BranchRr | Format::BranchRi => {}
             Format::Jump => return Ok(Flow::Goto(insn.target() as u32)),
             Format::Call => return self.call(insn, old, pc),
@@ -147,7 +180,11 @@ impl Run<'_> {
         let value = self.mem.load(at, size)?;
         match insn.op {
             O::ACmpXchg64 | O::ACmpXchg32 => {
-                let expected = if size == 4 { old[0] as u32 as u64 } else { old[0] };
+                let expected = if size == 4 {
+                    old[0] as u32 as u64
+                } else {
+                    old[0]
+                };
                 if value == expected {
                     self.mem.store(at, size, old[b])?;
                 }
@@ -216,7 +253,13 @@ impl Run<'_> {
                 match self.exec(insn, &old, pc) {
                     Ok(Flow::Next) => {}
                     Ok(f) => flow = f,
-                    Err(fault) => return Err(FaultAt { fault, bundle: pc, lane: lane as u8 }),
+                    Err(fault) => {
+                        return Err(FaultAt {
+                            fault,
+                            bundle: pc,
+                            lane: lane as u8,
+                        })
+                    }
                 }
             }
             self.bundles += 1;
@@ -230,7 +273,11 @@ impl Run<'_> {
                 Flow::Exit => return Ok(()),
             }
             if self.cycles > budget {
-                return Err(FaultAt { fault: Fault::Watchdog { budget }, bundle: pc, lane: 0 });
+                return Err(FaultAt {
+                    fault: Fault::Watchdog { budget },
+                    bundle: pc,
+                    lane: 0,
+                });
             }
         }
     }
@@ -279,7 +326,11 @@ impl Device for IsaModel {
         let result = run.run(input.budget);
         let fault = result.err();
         let r0 = if fault.is_some() { 0 } else { run.regs[0] };
-        let verdict = if fault.is_some() { Verdict::Aborted } else { Verdict::from_r0(r0) };
+        let verdict = if fault.is_some() {
+            Verdict::Aborted
+        } else {
+            Verdict::from_r0(r0)
+        };
         let outcome = RunOutcome {
             r0,
             verdict,
