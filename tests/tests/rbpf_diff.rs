@@ -361,7 +361,7 @@ fn lower_item(p: &Prog, item: &Item) -> Vec<Insn> {
             match (wide, op, x) {
                 // rbpf leaves dst whole on `mod32` by zero; the standard zero-extends it.
                 (false, BPF_MOD, true) => {
-                    vec![main]
+                    vec![insn(BPF_JMP32 | BPF_K | BPF_JNE, src, 0, 1, 0), zext, main]
                 }
                 (false, BPF_MOD, false) if imm == 0 => vec![zext, main],
                 _ => vec![main],
@@ -424,7 +424,7 @@ fn lower_item(p: &Prog, item: &Item) -> Vec<Insn> {
                     cond,
                     BPF_JEQ | BPF_JNE | BPF_JGT | BPF_JGE | BPF_JLT | BPF_JLE
                 );
-                let imm = if wide && unsigned && false {
+                let imm = if wide && unsigned {
                     imm & i32::MAX
                 } else {
                     imm
