@@ -1,9 +1,7 @@
 //! Control flow and stack analysis: labels, functions, frame sizes, the call graph.
 //!
-//! Frame sizes come from the accesses through r10 in each function (the verifier's
-//! `stack_depth` when the program comes through the kernel). A function that lets r10 escape
-//! into another register gets the whole stack, since its accesses can no longer be bounded
-//! here; the hardware still checks each of them.
+//! Frame sizes come from `frame` (or from the verifier when the program comes through the
+//! kernel).
 
 use crate::decode::Kind;
 use crate::ebpf::*;
@@ -62,45 +60,13 @@ pub fn analyse(prog: &[Insn], ws: &mut Workspace) -> Result<u32, CompileError> {
         if !matches!(ws.kinds[end - 1], Kind::Exit | Kind::Jump(_)) {
             return Err(CompileError::at(prog, end - 1, ErrorKind::FallsOffEnd));
         }
-        ws.funcs[f].frame = frame_size(&prog[start..end]);
+        ws.funcs[f].frame = crate::frame::frame_size(prog, ws, start, end);
     }
     let (stack, _) = chain(prog, ws, 0, 1)?;
     if stack > STACK_SIZE {
         return Err(CompileError::program(ErrorKind::StackTooLarge(stack)));
     }
     Ok(stack)
-}
-
-/// Stack bytes used by one function's r10-relative accesses, rounded up to 8.
-fn frame_size(body: &[Insn]) -> u32 {
-    let mut depth: i64 = 0;
-    for insn in body {
-        let class = insn.class();
-        let mem_base = match class {
-            BPF_LDX => Some(insn.src),
-            BPF_ST | BPF_STX => Some(insn.dst),
-            _ => None,
-        };
-        if mem_base == Some(10) {
-            depth = depth.max(-(insn.off as i64));
-        }
-        if escapes_fp(insn) {
-            return STACK_SIZE;
-        }
-    }
-    ((depth.max(0) as u32) + 7) & !7
-}
-
-/// Whether an instruction copies r10 (or a value derived from it) somewhere it cannot be
-/// followed: as an ALU source, a stored value, or a compared value.
-fn escapes_fp(insn: &Insn) -> bool {
-    let x = insn.opc & BPF_X != 0;
-    match insn.class() {
-        BPF_ALU | BPF_ALU64 => x && insn.src == 10,
-        BPF_STX => insn.src == 10,
-        BPF_JMP | BPF_JMP32 => x && (insn.src == 10 || insn.dst == 10),
-        _ => false,
-    }
 }
 
 /// The stack and frame count of the deepest call chain from function `f` (memoised in

@@ -19,6 +19,7 @@ pub mod disasm;
 pub mod ebpf;
 pub mod encode;
 pub mod error;
+pub mod frame;
 pub mod helpers;
 pub mod lower;
 pub mod opt;

@@ -1,6 +1,6 @@
 //! The compiler's memory: fixed arrays sized by the device limits.
 //!
-//! The compiler never allocates. The caller provides a `Workspace` (about 200 KiB: on the heap
+//! The compiler never allocates. The caller provides a `Workspace` (about 450 KiB: on the heap
 //! in user space, from `kvmalloc` in the kernel's `translate`), so a program of any size gets a
 //! clear error instead of unbounded memory use.
 
@@ -77,6 +77,10 @@ pub struct Workspace {
     pub(crate) kinds: [Kind; MAX_EBPF_INSNS],
     pub(crate) is_label: [bool; MAX_EBPF_INSNS],
     pub(crate) is_entry: [bool; MAX_EBPF_INSNS],
+    /// Frame analysis: register state per slot, whether it was reached, the worklist.
+    pub(crate) fp_state: [[i32; 11]; MAX_EBPF_INSNS],
+    pub(crate) fp_seen: [bool; MAX_EBPF_INSNS],
+    pub(crate) worklist: [u16; 4 * MAX_EBPF_INSNS],
     pub(crate) funcs: [Func; MAX_FUNCS],
     pub(crate) n_funcs: usize,
     pub(crate) code: [Lowered; MAX_CODE],
@@ -95,6 +99,9 @@ impl Workspace {
             kinds: [Kind::Plain; MAX_EBPF_INSNS],
             is_label: [false; MAX_EBPF_INSNS],
             is_entry: [false; MAX_EBPF_INSNS],
+            fp_state: [[0; 11]; MAX_EBPF_INSNS],
+            fp_seen: [false; MAX_EBPF_INSNS],
+            worklist: [0; 4 * MAX_EBPF_INSNS],
             funcs: [Func {
                 start: 0,
                 end: 0,

@@ -145,3 +145,21 @@ fn lanes_are_checked() {
         assert_eq!(e.kind, ErrorKind::BadLanes(lanes));
     }
 }
+
+#[test]
+fn frames_follow_stack_pointers_through_registers() {
+    // clang's way to pass a key: r2 = r10 - 20. The caller's frame is 24 bytes, so the callee
+    // (frame 488) still fits the 512-byte stack.
+    let src = "mov %r2, %r10\nadd %r2, -20\nstw [%r2+0], 1\ncall local f\nexit\n\
+               f:\nstdw [%r10-488], 1\nmov %r0, 0\nexit";
+    let prog = assemble(src).expect("valid");
+    let c = compile_insns(&prog, &Options::default()).expect("fits the stack");
+    assert_eq!(c.info.header.stack_size, 24 + 488);
+    // One byte more in the callee does not fit.
+    let e = error_of(&src.replace("-488", "-496"));
+    assert_eq!(e.1, ErrorKind::StackTooLarge(24 + 496));
+    // A stack pointer spilled to memory cannot be followed: the frame takes the whole stack.
+    let spilled = "mov %r2, %r10\nadd %r2, -8\nstxdw [%r10-16], %r2\ncall local f\nexit\nf:\nstdw [%r10-8], 1\nexit";
+    let e = error_of(spilled);
+    assert_eq!(e.1, ErrorKind::StackTooLarge(512 + 8));
+}
