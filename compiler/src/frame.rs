@@ -148,8 +148,8 @@ fn step(
         }
         Kind::Helper(_) | Kind::Call(_) => {
             // Arguments may point into this frame; the callee reads upward from them.
-            for r in 1..=5 {
-                depth.at(s[r], 0);
+            for &arg in &s[1..=5] {
+                depth.at(arg, 0);
             }
             s[..=5].fill(NOT_FP);
             [Some(pc + 1), None]
