@@ -15,7 +15,10 @@ pub fn analyse(prog: &[Insn], ws: &mut Workspace) -> Result<u32, CompileError> {
     let n = prog.len();
     ws.is_label[..n].fill(false);
     ws.is_entry[..n].fill(false);
-    ws.is_entry[0] = true;
+    for &p in &ws.programs[..ws.n_programs] {
+        ws.is_entry[p as usize] = true;
+        ws.is_label[p as usize] = true;
+    }
     for pc in 0..n {
         match ws.kinds[pc] {
             Kind::Jump(t) | Kind::Branch(t) => ws.is_label[t] = true,
@@ -35,9 +38,11 @@ pub fn analyse(prog: &[Insn], ws: &mut Workspace) -> Result<u32, CompileError> {
             if let Some(prev) = ws.n_funcs.checked_sub(1) {
                 ws.funcs[prev].end = pc as u16;
             }
+            let program = ws.programs[..ws.n_programs].contains(&(pc as u32));
             ws.funcs[ws.n_funcs] = Func {
                 start: pc as u16,
                 end: n as u16,
+                program,
                 ..Func::default()
             };
             ws.n_funcs += 1;
@@ -62,7 +67,12 @@ pub fn analyse(prog: &[Insn], ws: &mut Workspace) -> Result<u32, CompileError> {
         }
         ws.funcs[f].frame = crate::frame::frame_size(prog, ws, start, end);
     }
-    let (stack, _) = chain(prog, ws, 0, 1)?;
+    let mut stack = 0;
+    for f in 0..ws.n_funcs {
+        if ws.funcs[f].program {
+            stack = stack.max(chain(prog, ws, f, 1)?.0);
+        }
+    }
     if stack > STACK_SIZE {
         return Err(CompileError::program(ErrorKind::StackTooLarge(stack)));
     }

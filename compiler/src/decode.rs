@@ -20,6 +20,14 @@ pub enum Kind {
     Plain,
     /// First slot of a 64-bit immediate load with this value.
     Lddw(u64),
+    /// First slot of a 64-bit load of a map handle (`value_off: None`) or of the address of
+    /// byte `value_off` of map `idx`'s value (global data).
+    MapRef {
+        /// Index into the program's map table.
+        idx: u32,
+        /// Offset into the value, for `BPF_PSEUDO_MAP_VALUE`.
+        value_off: Option<u32>,
+    },
     /// Second slot of a 64-bit immediate load.
     LddwHi,
     /// Unconditional jump to this slot.
@@ -34,8 +42,9 @@ pub enum Kind {
     Exit,
 }
 
-/// Validate `prog`, writing the kind of every slot into `kinds[..prog.len()]`.
-pub fn decode(prog: &[Insn], kinds: &mut [Kind]) -> Result<(), CompileError> {
+/// Validate `prog` (whose map table has `n_maps` maps), writing the kind of every slot into
+/// `kinds[..prog.len()]`.
+pub fn decode(prog: &[Insn], n_maps: usize, kinds: &mut [Kind]) -> Result<(), CompileError> {
     if prog.is_empty() {
         return Err(CompileError::program(ErrorKind::Empty));
     }
@@ -46,9 +55,9 @@ pub fn decode(prog: &[Insn], kinds: &mut [Kind]) -> Result<(), CompileError> {
     }
     let mut pc = 0;
     while pc < prog.len() {
-        let kind = check(prog, pc).map_err(|k| CompileError::at(prog, pc, k))?;
+        let kind = check(prog, pc, n_maps).map_err(|k| CompileError::at(prog, pc, k))?;
         kinds[pc] = kind;
-        if let Kind::Lddw(_) = kind {
+        if let Kind::Lddw(_) | Kind::MapRef { .. } = kind {
             kinds[pc + 1] = Kind::LddwHi;
             pc += 1;
         }
@@ -113,7 +122,7 @@ fn target(prog: &[Insn], pc: usize, rel: i64) -> Check<usize> {
     Ok(t as usize)
 }
 
-fn check(prog: &[Insn], pc: usize) -> Check<Kind> {
+fn check(prog: &[Insn], pc: usize, n_maps: usize) -> Check<Kind> {
     let insn = prog[pc];
     match insn.class() {
         BPF_ALU | BPF_ALU64 => check_alu(&insn).map(|()| Kind::Plain),
@@ -144,7 +153,7 @@ fn check(prog: &[Insn], pc: usize) -> Check<Kind> {
                 _ => Err(ErrorKind::UnknownOpcode),
             }
         }
-        BPF_LD => check_ld(prog, pc),
+        BPF_LD => check_ld(prog, pc, n_maps),
         _ => check_jmp(prog, pc),
     }
 }
@@ -217,7 +226,7 @@ fn check_atomic(insn: &Insn) -> Check<()> {
     }
 }
 
-fn check_ld(prog: &[Insn], pc: usize) -> Check<Kind> {
+fn check_ld(prog: &[Insn], pc: usize, n_maps: usize) -> Check<Kind> {
     let insn = prog[pc];
     match insn.opc {
         LD_DW_IMM => {
@@ -227,13 +236,22 @@ fn check_ld(prog: &[Insn], pc: usize) -> Check<Kind> {
             if hi.opc != 0 || hi.dst != 0 || hi.src != 0 || hi.off != 0 {
                 return Err(ErrorKind::BadLddw);
             }
-            match insn.src {
-                0 => Ok(Kind::Lddw(
-                    (hi.imm as u32 as u64) << 32 | insn.imm as u32 as u64,
-                )),
-                BPF_PSEUDO_MAP_FD..=BPF_PSEUDO_MAP_IDX_VALUE => {
-                    Err(ErrorKind::UnsupportedPseudoLoad(insn.src))
+            let map = |value_off: Option<u32>| {
+                let idx = insn.imm as u32;
+                if (idx as usize) < n_maps {
+                    Ok(Kind::MapRef { idx, value_off })
+                } else {
+                    Err(ErrorKind::BadMapIndex(idx))
                 }
+            };
+            match insn.src {
+                0 => Ok(Kind::Lddw((hi.imm as u32 as u64) << 32 | insn.imm as u32 as u64)),
+                BPF_PSEUDO_MAP_FD | BPF_PSEUDO_MAP_IDX => {
+                    zero(hi.imm as i64, "imm of the second slot")?;
+                    map(None)
+                }
+                BPF_PSEUDO_MAP_VALUE | BPF_PSEUDO_MAP_IDX_VALUE => map(Some(hi.imm as u32)),
+                s @ (BPF_PSEUDO_BTF_ID | BPF_PSEUDO_FUNC) => Err(ErrorKind::UnsupportedPseudoLoad(s)),
                 s => Err(ErrorKind::BadRegister(s)),
             }
         }

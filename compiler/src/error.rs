@@ -34,8 +34,16 @@ pub enum ErrorKind {
     Kfunc(i32),
     /// An indirect call (`callx`).
     IndirectCall,
-    /// An LDDW with a pseudo source (map or BTF reference) given without an ELF object.
+    /// An LDDW with a pseudo source the device cannot serve (kernel BTF ids, callbacks).
     UnsupportedPseudoLoad(u8),
+    /// A map reference to a map the program does not have.
+    BadMapIndex(u32),
+    /// A global-data reference outside the map's value, or into a map that is not an array.
+    BadMapValue(u32, u32),
+    /// A map the device cannot hold.
+    Map(u32, rvo_isa::maps::MapError),
+    /// More maps than the device's map table holds, or more programs than its entry table.
+    TooManyMaps(usize),
     /// Legacy packet access (`BPF_ABS`/`BPF_IND`), which XDP programs cannot use.
     LegacyPacketAccess,
     /// A bpf-to-bpf call cycle.
@@ -91,10 +99,11 @@ impl fmt::Display for ErrorKind {
                 "kfunc call (BTF id {id}): kernel functions cannot run on the device"
             ),
             ErrorKind::IndirectCall => write!(f, "indirect calls (callx) are not supported"),
-            ErrorKind::UnsupportedPseudoLoad(s) => write!(
-                f,
-                "lddw with pseudo source {s} (map/BTF reference) needs an ELF object with maps"
-            ),
+            ErrorKind::UnsupportedPseudoLoad(s) => write!(f, "lddw with pseudo source {s} (a kernel BTF id or a callback address) cannot run on the device"),
+            ErrorKind::BadMapIndex(i) => write!(f, "reference to map #{i}, which the program does not have"),
+            ErrorKind::BadMapValue(i, off) => write!(f, "global data reference at offset {off} of map #{i} is outside an array map's value"),
+            ErrorKind::Map(i, e) => write!(f, "map #{i}: {e}"),
+            ErrorKind::TooManyMaps(n) => write!(f, "{n} maps or programs exceed the device's tables ({})", rvo_isa::maps::MAX_MAPS),
             ErrorKind::LegacyPacketAccess => write!(
                 f,
                 "legacy packet access (BPF_ABS/BPF_IND) is not available to XDP programs"

@@ -142,7 +142,7 @@ fn step(
         _ => {}
     }
     match ws.kinds[pc] {
-        Kind::Lddw(_) => {
+        Kind::Lddw(_) | Kind::MapRef { .. } => {
             s[dst] = NOT_FP;
             [Some(pc + 2), None]
         }

@@ -8,7 +8,7 @@ use crate::decode::Kind;
 use crate::ebpf::*;
 use crate::error::{CompileError, ErrorKind};
 use crate::workspace::{Lowered, Target, Workspace, MAX_CODE};
-use rvo_isa::{Insn as R, Opcode as O, Reg};
+use rvo_isa::{Insn as R, MapType, Opcode as O, Reg, Region};
 
 fn reg(n: u8) -> Reg {
     Reg::from_low_bits(n)
@@ -22,7 +22,7 @@ pub fn lower(prog: &[Insn], ws: &mut Workspace) -> Result<(), CompileError> {
         while func + 1 < ws.n_funcs && ws.funcs[func + 1].start as usize <= pc {
             func += 1;
         }
-        let in_main = func == 0;
+        let in_main = ws.funcs[func].program;
         let out = |insn: R, target: Target, ws: &mut Workspace| -> Result<(), CompileError> {
             if ws.n_code == MAX_CODE {
                 return Err(CompileError::at(
@@ -59,6 +59,19 @@ pub fn lower(prog: &[Insn], ws: &mut Workspace) -> Result<(), CompileError> {
                         )?;
                     }
                 }
+            }
+            Kind::MapRef { idx, value_off } => {
+                let map = ws.maps[idx as usize];
+                let addr = match value_off {
+                    None => Region::MapRef.addr(idx),
+                    Some(off) if map.kind() == Some(MapType::Array) && off < map.value_size => {
+                        Region::Map.addr(map.offset + off)
+                    }
+                    Some(off) => return Err(CompileError::at(prog, pc, ErrorKind::BadMapValue(idx, off))),
+                };
+                let d = reg(insn.dst);
+                out(R::ri(O::Movi32, d, addr as u32 as i32), Target::None, ws)?;
+                out(R::rri(O::Movhi, d, d, (addr >> 32) as i32), Target::None, ws)?;
             }
             Kind::Plain => out(lower_plain(insn), Target::None, ws)?,
             Kind::Jump(t) => out(R::branch(O::Ja, reg(0), reg(0), 0, 0), slot(t), ws)?,

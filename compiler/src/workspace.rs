@@ -6,6 +6,7 @@
 
 use crate::decode::Kind;
 use rvo_isa::region::MAX_EBPF_INSNS;
+use rvo_isa::maps::{MapDesc, MAX_MAPS};
 use rvo_isa::{Insn as RInsn, Opcode};
 
 /// Most bpf-to-bpf functions in one program (Linux's `BPF_MAX_SUBPROGS`).
@@ -56,6 +57,8 @@ pub struct Func {
     pub end: u16,
     /// Stack bytes its frame needs (multiple of 8).
     pub frame: u32,
+    /// It is the entry of one of the object's programs (it exits rather than returns).
+    pub program: bool,
     /// Stack of the deepest call chain from here, this frame included.
     pub chain_stack: u32,
     /// Frames in that chain.
@@ -83,6 +86,12 @@ pub struct Workspace {
     pub(crate) worklist: [u16; 4 * MAX_EBPF_INSNS],
     pub(crate) funcs: [Func; MAX_FUNCS],
     pub(crate) n_funcs: usize,
+    /// The maps, with their memory laid out.
+    pub(crate) maps: [MapDesc; MAX_MAPS],
+    pub(crate) n_maps: usize,
+    /// First slot of each program of the object.
+    pub(crate) programs: [u32; MAX_MAPS],
+    pub(crate) n_programs: usize,
     pub(crate) code: [Lowered; MAX_CODE],
     pub(crate) n_code: usize,
     /// Bundle index of each lowered instruction, after scheduling.
@@ -106,11 +115,25 @@ impl Workspace {
                 start: 0,
                 end: 0,
                 frame: 0,
+                program: false,
                 chain_stack: 0,
                 chain_depth: 0,
                 state: FuncState::New,
             }; MAX_FUNCS],
             n_funcs: 0,
+            maps: [MapDesc {
+                map_type: 0,
+                key_size: 0,
+                value_size: 0,
+                max_entries: 0,
+                flags: 0,
+                offset: 0,
+                size: 0,
+                init_len: 0,
+            }; MAX_MAPS],
+            n_maps: 0,
+            programs: [0; MAX_MAPS],
+            n_programs: 0,
             code: [Lowered {
                 insn: RInsn::bare(Opcode::Nop),
                 src: 0,
@@ -131,6 +154,11 @@ impl Workspace {
             .iter()
             .enumerate()
             .map(|(i, l)| (self.bundle_of[i] as usize, self.lane_of[i] as usize, l))
+    }
+
+    /// The maps of the last compilation, with their memory laid out.
+    pub fn maps(&self) -> &[MapDesc] {
+        &self.maps[..self.n_maps]
     }
 
     /// The functions found by the last compilation.

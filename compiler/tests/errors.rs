@@ -89,7 +89,7 @@ fn too_many_instructions() {
 }
 
 #[test]
-fn map_references_need_an_object() {
+fn map_references_must_name_a_map() {
     // lddw with src = BPF_PSEUDO_MAP_FD.
     let bytes: Vec<u8> = [
         [0x18u8, 0x11, 0, 0, 3, 0, 0, 0],
@@ -100,7 +100,7 @@ fn map_references_need_an_object() {
     let e = compile_bytes(&bytes, &Options::default()).expect_err("must be refused");
     assert_eq!(
         (e.pc, e.kind),
-        (Some(0), ErrorKind::UnsupportedPseudoLoad(1))
+        (Some(0), ErrorKind::BadMapIndex(3))
     );
 }
 

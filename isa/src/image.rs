@@ -2,7 +2,16 @@
 //!
 //! Layout (all little-endian): an [`ImageHeader`] (32 bytes), then `code_bundles * lanes`
 //! instruction words (bundle-major: the words of bundle 0, lanes 0..N, then bundle 1...), then
-//! `data_len` bytes of initial data (global data and map layout, used by later stages).
+//! `data_len` bytes of data:
+//!
+//! ```text
+//! u32 n_maps, u32 n_progs, MapDesc[n_maps], u32 entry[n_progs], initial map values
+//! ```
+//!
+//! `entry[i]` is the first bundle of program `i` of the object (tail calls go there; program 0
+//! is the one attached, `entry[0] == header.entry`). The initial values are the `init_len`
+//! bytes of each map in turn, written at the start of its memory when the image loads (global
+//! data sections). An image without maps or extra programs may have `data_len == 0`.
 
 use crate::region::{IMEM_BUNDLES, MAX_LANES, STACK_SIZE};
 use core::fmt;
@@ -159,12 +168,51 @@ impl<'a> ImageView<'a> {
         Ok(ImageView { header, code, data })
     }
 
+    /// The map table, program entries and initial values of the data section.
+    pub fn tables(&self) -> Result<DataTables<'a>, ImageError> {
+        let d = self.data;
+        if d.is_empty() {
+            return Ok(DataTables { maps: &[], entries: &[], init: &[] });
+        }
+        let word = |i: usize| d.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize);
+        let (n_maps, n_progs) = (word(0).ok_or(ImageError::Truncated)?, word(4).ok_or(ImageError::Truncated)?);
+        if n_maps > crate::maps::MAX_MAPS || n_progs > crate::maps::MAX_MAPS {
+            return Err(ImageError::TooLarge);
+        }
+        let maps_end = 8 + n_maps * crate::maps::MAP_DESC_LEN;
+        let entries_end = maps_end + 4 * n_progs;
+        let maps = d.get(8..maps_end).ok_or(ImageError::Truncated)?;
+        let entries = d.get(maps_end..entries_end).ok_or(ImageError::Truncated)?;
+        Ok(DataTables { maps, entries, init: &d[entries_end..] })
+    }
+
     /// Instruction word `lane` of bundle `bundle`.
     pub fn word(&self, bundle: usize, lane: usize) -> u64 {
         let i = (bundle * self.header.lanes as usize + lane) * 8;
         let mut w = [0u8; 8];
         w.copy_from_slice(&self.code[i..i + 8]);
         u64::from_le_bytes(w)
+    }
+}
+
+/// The tables of an image's data section, still as bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct DataTables<'a> {
+    maps: &'a [u8],
+    entries: &'a [u8],
+    /// Initial map values, in map order.
+    pub init: &'a [u8],
+}
+
+impl DataTables<'_> {
+    /// The map descriptors.
+    pub fn maps(&self) -> impl Iterator<Item = crate::maps::MapDesc> + '_ {
+        self.maps.chunks_exact(crate::maps::MAP_DESC_LEN).filter_map(crate::maps::MapDesc::from_bytes)
+    }
+
+    /// Entry bundles of the object's programs.
+    pub fn entries(&self) -> impl Iterator<Item = u32> + '_ {
+        self.entries.chunks_exact(4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     }
 }
 

@@ -21,6 +21,7 @@ pub mod fault;
 pub mod helper;
 pub mod image;
 pub mod insn;
+pub mod maps;
 pub mod region;
 
 pub use bundle::{bundle_cycles, check_bundle, BundleError};
@@ -28,4 +29,5 @@ pub use fault::{Fault, Verdict};
 pub use helper::Helper;
 pub use image::{ImageError, ImageHeader, ImageView, HEADER_LEN, IMAGE_MAGIC, IMAGE_VERSION};
 pub use insn::{DecodeError, Format, Insn, Opcode, Reg, Unit, FP, NUM_REGS};
+pub use maps::{MapDesc, MapType};
 pub use region::Region;

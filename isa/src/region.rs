@@ -22,11 +22,13 @@ pub enum Region {
     Stack = 3,
     /// Map values and global data.
     Map = 4,
+    /// Map handles: `tag | map index`. Not memory: only helpers take them.
+    MapRef = 5,
 }
 
 impl Region {
     /// Every region.
-    pub const ALL: [Region; 4] = [Region::Ctx, Region::Packet, Region::Stack, Region::Map];
+    pub const ALL: [Region; 5] = [Region::Ctx, Region::Packet, Region::Stack, Region::Map, Region::MapRef];
 
     /// The region a tag names.
     pub const fn from_tag(tag: u8) -> Option<Region> {
@@ -35,6 +37,7 @@ impl Region {
             2 => Some(Region::Packet),
             3 => Some(Region::Stack),
             4 => Some(Region::Map),
+            5 => Some(Region::MapRef),
             _ => None,
         }
     }
@@ -51,6 +54,7 @@ impl Region {
             Region::Packet => PACKET_BUFFER,
             Region::Stack => STACK_SIZE,
             Region::Map => MAP_MEMORY,
+            Region::MapRef => 0,
         }
     }
 
@@ -61,6 +65,7 @@ impl Region {
             Region::Packet => "packet",
             Region::Stack => "stack",
             Region::Map => "map",
+            Region::MapRef => "map handle",
         }
     }
 }
@@ -76,6 +81,28 @@ pub const fn split_addr(addr: u64) -> Option<(Region, u32)> {
     }
 }
 
+/// The XDP context as the core's context unit serves it: the offsets of Linux's
+/// `struct xdp_md`, so compiled code reads it unchanged. A 4-byte load of `DATA`, `DATA_END`
+/// or `DATA_META` returns the full address of that point in the packet region (the unit does
+/// what Linux's verifier does when it rewrites these loads); the other fields are 32-bit
+/// values. Any other access to the context faults.
+pub mod xdp_ctx {
+    /// `data`: first byte of the packet.
+    pub const DATA: u32 = 0;
+    /// `data_end`: one past the last byte.
+    pub const DATA_END: u32 = 4;
+    /// `data_meta`: start of the metadata in front of the packet.
+    pub const DATA_META: u32 = 8;
+    /// `ingress_ifindex`.
+    pub const INGRESS_IFINDEX: u32 = 12;
+    /// `rx_queue_index`.
+    pub const RX_QUEUE_INDEX: u32 = 16;
+    /// `egress_ifindex` (0 outside devmap programs).
+    pub const EGRESS_IFINDEX: u32 = 20;
+    /// Bytes of `struct xdp_md`.
+    pub const SIZE: u32 = 24;
+}
+
 /// Bytes of stack, as Linux's `MAX_BPF_STACK`, for all frames together.
 pub const STACK_SIZE: u32 = 512;
 /// Bytes of the context region.
@@ -84,6 +111,14 @@ pub const CTX_SIZE: u32 = 64;
 pub const PACKET_BUFFER: u32 = 4096;
 /// Headroom in front of the packet (Linux's `XDP_PACKET_HEADROOM`).
 pub const PACKET_HEADROOM: u32 = 256;
+/// Bytes at the start of the buffer that `adjust_head`/`adjust_meta` may not reach (Linux keeps
+/// its `struct xdp_frame` there: 40 bytes on 64-bit machines).
+pub const PACKET_FRAME_RESERVED: u32 = 40;
+/// Bytes at the end of the buffer that `adjust_tail` may not reach (Linux's aligned
+/// `struct skb_shared_info`: 320 bytes on x86-64).
+pub const PACKET_TAILROOM_RESERVED: u32 = 320;
+/// Largest packet the device accepts: the buffer less headroom and reserved tailroom.
+pub const MAX_PACKET: u32 = PACKET_BUFFER - PACKET_HEADROOM - PACKET_TAILROOM_RESERVED;
 /// Bytes of map memory.
 pub const MAP_MEMORY: u32 = 1 << 20;
 /// Instruction memory, in bundles.

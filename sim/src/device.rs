@@ -1,6 +1,42 @@
 //! The device contract, as Rust types.
 
-use rvo_isa::{BundleError, DecodeError, Fault, ImageError, Verdict};
+use rvo_isa::maps::errno;
+use rvo_isa::{BundleError, DecodeError, Fault, ImageError, MapDesc, Verdict};
+
+/// A map operation's failure, as Linux reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MapOpError {
+    /// `ENOENT`.
+    #[error("no such entry (ENOENT)")]
+    NoEnt,
+    /// `EEXIST`.
+    #[error("entry exists (EEXIST)")]
+    Exists,
+    /// `E2BIG`.
+    #[error("map is full or index out of range (E2BIG)")]
+    TooBig,
+    /// `EINVAL`.
+    #[error("invalid argument (EINVAL)")]
+    Inval,
+    /// `ENOMEM`: no free slot although below `max_entries` (cannot happen with 2x slots).
+    #[error("no free slot (ENOMEM)")]
+    NoMem,
+}
+
+impl MapOpError {
+    /// The positive errno.
+    pub fn errno(self) -> u32 {
+        match self {
+            MapOpError::NoEnt => errno::ENOENT,
+            MapOpError::Exists => errno::EEXIST,
+            MapOpError::TooBig => errno::E2BIG,
+            MapOpError::Inval => errno::EINVAL,
+            MapOpError::NoMem => errno::ENOMEM,
+        }
+    }
+}
+
+
 
 /// Why a device refused an image or a run.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +76,14 @@ pub enum DeviceError {
         /// The target.
         target: usize,
     },
+    /// A map operation failed.
+    #[error("map #{map}: {err}")]
+    Map {
+        /// The map index.
+        map: usize,
+        /// Linux's error.
+        err: MapOpError,
+    },
     /// The input does not fit the device's memory.
     #[error("input of {len} bytes exceeds the {region} region ({capacity} bytes)")]
     InputTooLarge {
@@ -52,24 +96,60 @@ pub enum DeviceError {
     },
 }
 
-/// One run's input: raw programs get `r1` = address of `mem`, `r2` = its length (the
-/// bpf_conformance convention).
+/// How a program is entered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Raw programs: `r1` = address of the memory, `r2` = its length (the bpf_conformance
+    /// convention).
+    Raw,
+    /// XDP: `r1` = the context; the packet sits behind the device's headroom.
+    Xdp {
+        /// `xdp_md.ingress_ifindex`.
+        ingress_ifindex: u32,
+        /// `xdp_md.rx_queue_index`.
+        rx_queue_index: u32,
+    },
+}
+
+/// One run's input.
 #[derive(Clone, Copy, Debug)]
 pub struct RunInput<'a> {
-    /// Memory placed in the packet region.
+    /// The memory (raw) or the packet (XDP).
     pub mem: &'a [u8],
     /// Watchdog: cycles before the run is aborted.
     pub budget: u64,
+    /// How the program is entered.
+    pub mode: Mode,
 }
 
 impl<'a> RunInput<'a> {
     /// A raw run over `mem` with the default watchdog.
     pub fn raw(mem: &'a [u8]) -> RunInput<'a> {
-        RunInput {
-            mem,
-            budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET,
-        }
+        RunInput { mem, budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET, mode: Mode::Raw }
     }
+
+    /// An XDP run over one packet, received on interface 1 queue 0 (what Linux's
+    /// `BPF_PROG_TEST_RUN` reports without a context).
+    pub fn xdp(packet: &'a [u8]) -> RunInput<'a> {
+        let mode = Mode::Xdp { ingress_ifindex: 1, rx_queue_index: 0 };
+        RunInput { mem: packet, budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET, mode }
+    }
+}
+
+/// Where an `XDP_REDIRECT` goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Redirect {
+    /// `bpf_redirect(ifindex)`.
+    Ifindex(u32),
+    /// `bpf_redirect_map(map, key)` into a devmap entry naming `ifindex`.
+    Map {
+        /// The devmap's index.
+        map: u32,
+        /// The entry.
+        key: u32,
+        /// The interface the entry names.
+        ifindex: u32,
+    },
 }
 
 /// Where a fault happened.
@@ -108,8 +188,10 @@ pub struct RunOutcome {
     pub bundles: u64,
     /// Instructions executed (nops excluded).
     pub insns: u64,
-    /// The memory after the run.
+    /// The memory after the run (XDP: the packet, `data..data_end`).
     pub mem: Vec<u8>,
+    /// The redirect target recorded by the last redirect helper.
+    pub redirect: Option<Redirect>,
 }
 
 /// The device's counters, as its status registers report them.
@@ -142,4 +224,26 @@ pub trait Device {
     fn run(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError>;
     /// The counters since the device was opened.
     fn counters(&self) -> Counters;
+    /// The maps of the loaded image.
+    fn maps(&self) -> Vec<MapDesc>;
+    /// `BPF_MAP_LOOKUP_ELEM`: the value (for per-CPU maps: the device's CPU's value).
+    ///
+    /// # Errors
+    /// Linux's errors, as [`DeviceError::Map`].
+    fn map_lookup(&mut self, map: usize, key: &[u8]) -> Result<Option<Vec<u8>>, DeviceError>;
+    /// `BPF_MAP_UPDATE_ELEM` with `BPF_ANY`/`BPF_NOEXIST`/`BPF_EXIST`.
+    ///
+    /// # Errors
+    /// Linux's errors, as [`DeviceError::Map`].
+    fn map_update(&mut self, map: usize, key: &[u8], value: &[u8], flags: u64) -> Result<(), DeviceError>;
+    /// `BPF_MAP_DELETE_ELEM`.
+    ///
+    /// # Errors
+    /// Linux's errors, as [`DeviceError::Map`].
+    fn map_delete(&mut self, map: usize, key: &[u8]) -> Result<(), DeviceError>;
+    /// `BPF_MAP_GET_NEXT_KEY`.
+    ///
+    /// # Errors
+    /// Linux's errors, as [`DeviceError::Map`].
+    fn map_next_key(&mut self, map: usize, key: Option<&[u8]>) -> Result<Option<Vec<u8>>, DeviceError>;
 }

@@ -102,8 +102,8 @@ fn watchdog_ends_endless_loops() {
         .expect("loads");
     let out = m
         .run(&RunInput {
-            mem: &[],
             budget: 1000,
+            ..RunInput::raw(&[])
         })
         .expect("runs");
     assert_eq!(fault_of(&out), Fault::Watchdog { budget: 1000 });

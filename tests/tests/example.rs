@@ -9,8 +9,17 @@ use rvo_isa::Verdict;
 /// rbpf sets r1 but not r2 (the length); the oracle run starts with `mov r2, len`, which shifts
 /// no relative jump.
 fn rbpf_r0(prog: &[Insn], packet: &[u8]) -> u64 {
-    let set_len = Insn { opc: BPF_ALU64 | BPF_MOV | BPF_K, dst: 2, src: 0, off: 0, imm: packet.len() as i32 };
-    let bytes: Vec<u8> = std::iter::once(set_len).chain(prog.iter().copied()).flat_map(|i| i.to_bytes()).collect();
+    let set_len = Insn {
+        opc: BPF_ALU64 | BPF_MOV | BPF_K,
+        dst: 2,
+        src: 0,
+        off: 0,
+        imm: packet.len() as i32,
+    };
+    let bytes: Vec<u8> = std::iter::once(set_len)
+        .chain(prog.iter().copied())
+        .flat_map(|i| i.to_bytes())
+        .collect();
     let vm = rbpf::EbpfVmRaw::new(Some(&bytes)).expect("rbpf accepts the example");
     let mut mem = packet.to_vec();
     vm.execute_program(&mut mem).expect("rbpf runs the example")
@@ -25,7 +34,8 @@ fn example_filter_agrees_with_rbpf_on_every_bundled_packet() {
     for (i, p) in packets.iter().enumerate() {
         let want = rbpf_r0(&prog, &p.data);
         for lanes in [1, 2, 4] {
-            let out = rvo_tests::run_on_model(&prog, &p.data, lanes).expect("model runs the example");
+            let out =
+                rvo_tests::run_on_model(&prog, &p.data, lanes).expect("model runs the example");
             assert_eq!(out.fault, None, "packet {i}, {lanes} lanes");
             assert_eq!(out.r0, want, "packet {i}, {lanes} lanes");
         }

@@ -6,18 +6,16 @@
 //! unit's cycles for a helper. The run ends at `exit`/`exiti` or at the first fault.
 
 mod alu;
+mod helpers;
+pub mod maps;
 mod memory;
 
-use crate::device::{Counters, Device, DeviceError, FaultAt, RunInput, RunOutcome};
-use memory::Memory;
-use rvo_isa::helper::NS_PER_CYCLE;
-use rvo_isa::region::{
-    Region, MAX_CALL_DEPTH, MAX_LANES, PACKET_BUFFER, STACK_SIZE, TAKEN_BRANCH_PENALTY,
-};
-use rvo_isa::{
-    bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Insn, Opcode as O, Verdict,
-    NUM_REGS,
-};
+use crate::device::{Counters, Device, DeviceError, FaultAt, Mode, Redirect, RunInput, RunOutcome};
+use helpers::{Effect, Units};
+use maps::Maps;
+use memory::{CtxFields, Memory, Packet};
+use rvo_isa::region::{Region, MAX_CALL_DEPTH, MAX_LANES, MAX_PACKET, PACKET_BUFFER, PACKET_HEADROOM, STACK_SIZE, TAKEN_BRANCH_PENALTY};
+use rvo_isa::{bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Insn, MapDesc, Opcode as O, Verdict, NUM_REGS};
 
 type Bundle = [Insn; MAX_LANES];
 
@@ -25,6 +23,8 @@ type Bundle = [Insn; MAX_LANES];
 struct Program {
     lanes: usize,
     entry: u32,
+    /// Entry bundles of the object's programs (tail-call targets).
+    entries: Vec<u32>,
     bundles: Vec<Bundle>,
     /// Cycles of each bundle before branch penalties and helper units.
     cycles: Vec<u32>,
@@ -39,6 +39,7 @@ struct Frame {
 /// The cycle-counting ISA model.
 pub struct IsaModel {
     program: Option<Program>,
+    maps: Maps,
     counters: Counters,
     prandom: u32,
 }
@@ -52,15 +53,11 @@ impl Default for IsaModel {
 impl IsaModel {
     /// A model with nothing loaded.
     pub fn new() -> IsaModel {
-        IsaModel {
-            program: None,
-            counters: Counters::default(),
-            prandom: 0x2545_f491,
-        }
+        IsaModel { program: None, maps: Maps::default(), counters: Counters::default(), prandom: 0x2545_f491 }
     }
 }
 
-fn decode_image(image: &[u8]) -> Result<Program, DeviceError> {
+fn decode_image(image: &[u8]) -> Result<(Program, Maps), DeviceError> {
     let view = ImageView::parse(image).map_err(DeviceError::Image)?;
     let lanes = view.header.lanes as usize;
     let n = view.header.code_bundles as usize;
@@ -69,16 +66,9 @@ fn decode_image(image: &[u8]) -> Result<Program, DeviceError> {
     for b in 0..n {
         let mut bundle = [Insn::bare(O::Nop); MAX_LANES];
         for (lane, slot) in bundle.iter_mut().enumerate().take(lanes) {
-            *slot = Insn::decode(view.word(b, lane)).map_err(|err| DeviceError::Decode {
-                bundle: b,
-                lane,
-                err,
-            })?;
+            *slot = Insn::decode(view.word(b, lane)).map_err(|err| DeviceError::Decode { bundle: b, lane, err })?;
             let target = slot.target() as usize;
-            let branches = matches!(
-                slot.op.format(),
-                Format::BranchRr | Format::BranchRi | Format::Jump | Format::Call
-            );
+            let branches = matches!(slot.op.format(), Format::BranchRr | Format::BranchRi | Format::Jump | Format::Call);
             if branches && target >= n {
                 return Err(DeviceError::BadTarget { bundle: b, target });
             }
@@ -87,19 +77,32 @@ fn decode_image(image: &[u8]) -> Result<Program, DeviceError> {
         cycles.push(bundle_cycles(&bundle[..lanes]));
         bundles.push(bundle);
     }
-    Ok(Program {
-        lanes,
-        entry: view.header.entry,
-        bundles,
-        cycles,
-    })
+    let tables = view.tables().map_err(DeviceError::Image)?;
+    let mut entries: Vec<u32> = tables.entries().collect();
+    if entries.is_empty() {
+        entries.push(view.header.entry);
+    }
+    if let Some(&bad) = entries.iter().find(|&&e| e as usize >= n) {
+        return Err(DeviceError::BadTarget { bundle: 0, target: bad as usize });
+    }
+    let descs: Vec<MapDesc> = tables.maps().collect();
+    let mut end = 0u64;
+    for d in &descs {
+        let size = d.memory_size().map_err(|_| DeviceError::Image(rvo_isa::ImageError::TooLarge))?;
+        if size != d.size || (d.offset as u64) < end || d.offset as u64 + size as u64 > Region::Map.capacity() as u64 {
+            return Err(DeviceError::Image(rvo_isa::ImageError::TooLarge));
+        }
+        end = d.offset as u64 + size as u64;
+    }
+    let maps = Maps::new(descs, tables.init);
+    Ok((Program { lanes, entry: view.header.entry, entries, bundles, cycles }, maps))
 }
 
 /// The state of one run.
-struct Run<'p> {
+struct Run<'p, 'm> {
     prog: &'p Program,
     regs: [u64; NUM_REGS],
-    mem: Memory,
+    mem: Memory<'m>,
     frames: Vec<Frame>,
     cycles: u64,
     bundles: u64,
@@ -107,6 +110,8 @@ struct Run<'p> {
     /// Device time at the start of the run, for `ktime_get_ns`.
     time_base: u64,
     prandom: &'p mut u32,
+    redirect: Option<Redirect>,
+    tail_calls: u32,
 }
 
 /// What one lane did to the flow of control.
@@ -116,7 +121,7 @@ enum Flow {
     Exit,
 }
 
-impl Run<'_> {
+impl Run<'_, '_> {
     fn exec(&mut self, insn: &Insn, old: &[u64; NUM_REGS], pc: u32) -> Result<Flow, Fault> {
         let (a, b) = (insn.a.index(), insn.b.index());
         let imm = insn.imm as i64 as u64;
@@ -156,7 +161,7 @@ impl Run<'_> {
             Format::BranchRr | Format::BranchRi => {}
             Format::Jump => return Ok(Flow::Goto(insn.target() as u32)),
             Format::Call => return self.call(insn, old, pc),
-            Format::Helper => self.helper(insn.imm)?,
+            Format::Helper => return self.helper(insn.imm, old),
             Format::ExitImm => {
                 self.regs[0] = imm;
                 return Ok(Flow::Exit);
@@ -215,23 +220,31 @@ impl Run<'_> {
         Ok(Flow::Goto(insn.target() as u32))
     }
 
-    fn helper(&mut self, id: i32) -> Result<(), Fault> {
+    fn helper(&mut self, id: i32, old: &[u64; NUM_REGS]) -> Result<Flow, Fault> {
         let unit = Helper::from_id(id).ok_or(Fault::UnknownHelper(id))?;
-        self.regs[0] = match unit {
-            Helper::KtimeGetNs => (self.time_base + self.cycles) * NS_PER_CYCLE,
-            Helper::GetPrandomU32 => {
-                // xorshift32: one step per call, as the hardware's generator.
-                let mut x = *self.prandom;
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                *self.prandom = x;
-                x as u64
-            }
-            Helper::GetSmpProcessorId => 0,
+        let mut units = Units {
+            mem: &mut self.mem,
+            cycles: self.cycles,
+            time_base: self.time_base,
+            prandom: self.prandom,
+            redirect: &mut self.redirect,
+            tail_calls: &mut self.tail_calls,
         };
-        self.cycles += unit.cycles() as u64;
-        Ok(())
+        let (r0, cycles, effect) = units.call(unit, [old[1], old[2], old[3], old[4], old[5]])?;
+        self.cycles += (unit.cycles() + cycles) as u64;
+        match effect {
+            Effect::None => {
+                self.regs[0] = r0;
+                Ok(Flow::Next)
+            }
+            Effect::TailCall(p) => {
+                let entry = *self.prog.entries.get(p as usize).ok_or(Fault::PcOutOfRange(p))?;
+                // The called program replaces this one: frames are dropped, the stack restarts.
+                self.frames.clear();
+                self.regs[10] = Region::Stack.addr(STACK_SIZE);
+                Ok(Flow::Goto(entry))
+            }
+        }
     }
 
     /// Execute from the entry point until exit or a fault.
@@ -287,50 +300,51 @@ fn access_size(op: O) -> u8 {
     rvo_isa::insn::access_size(op).unwrap_or(8)
 }
 
-impl Device for IsaModel {
-    fn name(&self) -> &'static str {
-        "model"
-    }
+fn map_err(map: usize) -> impl Fn(crate::device::MapOpError) -> DeviceError {
+    move |err| DeviceError::Map { map, err }
+}
 
-    fn load(&mut self, image: &[u8]) -> Result<(), DeviceError> {
-        self.program = Some(decode_image(image)?);
-        Ok(())
-    }
-
-    fn run(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
+impl IsaModel {
+    /// Set up memory and registers for one run and execute it.
+    fn execute(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
         let prog = self.program.as_ref().ok_or(DeviceError::NoImage)?;
-        if input.mem.len() > PACKET_BUFFER as usize {
-            return Err(DeviceError::InputTooLarge {
-                len: input.mem.len(),
-                region: Region::Packet.name(),
-                capacity: PACKET_BUFFER,
-            });
+        let (packet, ctx) = match input.mode {
+            Mode::Raw => (Packet::new(input.mem, 0), None),
+            Mode::Xdp { ingress_ifindex, rx_queue_index } => {
+                (Packet::new(input.mem, PACKET_HEADROOM), Some(CtxFields { ingress_ifindex, rx_queue_index }))
+            }
+        };
+        let limit = if ctx.is_some() { MAX_PACKET } else { PACKET_BUFFER };
+        if input.mem.len() > limit as usize {
+            return Err(DeviceError::InputTooLarge { len: input.mem.len(), region: Region::Packet.name(), capacity: limit });
         }
-        let mut mem = Memory::new();
-        mem.packet = input.mem.to_vec();
         let mut regs = [0u64; NUM_REGS];
-        regs[1] = Region::Packet.addr(0);
-        regs[2] = input.mem.len() as u64;
+        match ctx {
+            Some(_) => regs[1] = Region::Ctx.addr(0),
+            None => {
+                regs[1] = Region::Packet.addr(0);
+                regs[2] = input.mem.len() as u64;
+            }
+        }
         regs[10] = Region::Stack.addr(STACK_SIZE);
         let mut run = Run {
             prog,
             regs,
-            mem,
+            mem: Memory { ctx, packet, stack: [0; STACK_SIZE as usize], maps: &mut self.maps },
             frames: Vec::with_capacity(MAX_CALL_DEPTH),
             cycles: 0,
             bundles: 0,
             insns: 0,
             time_base: self.counters.cycles,
             prandom: &mut self.prandom,
+            redirect: None,
+            tail_calls: 0,
         };
         let result = run.run(input.budget);
         let fault = result.err();
         let r0 = if fault.is_some() { 0 } else { run.regs[0] };
-        let verdict = if fault.is_some() {
-            Verdict::Aborted
-        } else {
-            Verdict::from_r0(r0)
-        };
+        let verdict = if fault.is_some() { Verdict::Aborted } else { Verdict::from_r0(r0) };
+        let mem = if ctx.is_some() { run.mem.packet.bytes().to_vec() } else { run.mem.packet.buf };
         let outcome = RunOutcome {
             r0,
             verdict,
@@ -338,17 +352,57 @@ impl Device for IsaModel {
             cycles: run.cycles,
             bundles: run.bundles,
             insns: run.insns,
-            mem: run.mem.packet,
+            mem,
+            redirect: if verdict == Verdict::Redirect { run.redirect } else { None },
         };
+        Ok(outcome)
+    }
+}
+
+impl Device for IsaModel {
+    fn name(&self) -> &'static str {
+        "model"
+    }
+
+    fn load(&mut self, image: &[u8]) -> Result<(), DeviceError> {
+        let (program, maps) = decode_image(image)?;
+        self.program = Some(program);
+        self.maps = maps;
+        Ok(())
+    }
+
+    fn run(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
+        let outcome = self.execute(input)?;
         let c = &mut self.counters;
         c.runs += 1;
-        c.verdicts[verdict as usize] += 1;
-        c.faults += u64::from(fault.is_some());
+        c.verdicts[outcome.verdict as usize] += 1;
+        c.faults += u64::from(outcome.fault.is_some());
         c.cycles += outcome.cycles;
         Ok(outcome)
     }
 
     fn counters(&self) -> Counters {
         self.counters
+    }
+
+    fn maps(&self) -> Vec<MapDesc> {
+        self.maps.descs.clone()
+    }
+
+    fn map_lookup(&mut self, map: usize, key: &[u8]) -> Result<Option<Vec<u8>>, DeviceError> {
+        let (at, _) = self.maps.lookup(map, key).map_err(map_err(map))?;
+        Ok(at.map(|at| self.maps.value(map, at).to_vec()))
+    }
+
+    fn map_update(&mut self, map: usize, key: &[u8], value: &[u8], flags: u64) -> Result<(), DeviceError> {
+        self.maps.update(map, key, value, flags).map(|_| ()).map_err(map_err(map))
+    }
+
+    fn map_delete(&mut self, map: usize, key: &[u8]) -> Result<(), DeviceError> {
+        self.maps.delete(map, key).map(|_| ()).map_err(map_err(map))
+    }
+
+    fn map_next_key(&mut self, map: usize, key: Option<&[u8]>) -> Result<Option<Vec<u8>>, DeviceError> {
+        self.maps.next_key(map, key).map_err(map_err(map))
     }
 }

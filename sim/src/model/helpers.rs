@@ -1,0 +1,244 @@
+//! The helper units, with the semantics (and errors) of the Linux helpers they replace.
+
+use super::maps::Maps;
+use super::memory::Memory;
+use crate::device::Redirect;
+use rvo_isa::helper::NS_PER_CYCLE;
+use rvo_isa::maps::{errno, MapType};
+use rvo_isa::region::{split_addr, Region, PACKET_FRAME_RESERVED, PACKET_TAILROOM_RESERVED};
+use rvo_isa::{Fault, Helper};
+
+/// Linux's `ETH_HLEN`: adjust_head/tail keep at least an Ethernet header.
+const ETH_HLEN: u32 = 14;
+/// Linux's `MAX_TAIL_CALL_CNT`.
+pub const MAX_TAIL_CALLS: u32 = 33;
+
+/// What a helper did besides setting `r0`.
+pub enum Effect {
+    /// Nothing else.
+    None,
+    /// Continue at program `index` of the object (a tail call).
+    TailCall(u32),
+}
+
+/// The state helpers reach: memory, maps, the clock, the generator, the redirect target.
+pub struct Units<'a, 'm> {
+    pub mem: &'a mut Memory<'m>,
+    pub cycles: u64,
+    pub time_base: u64,
+    pub prandom: &'a mut u32,
+    pub redirect: &'a mut Option<Redirect>,
+    pub tail_calls: &'a mut u32,
+}
+
+fn neg(e: u32) -> u64 {
+    (-(e as i64)) as u64
+}
+
+impl Units<'_, '_> {
+    /// Run helper `h` on arguments `a` (r1-r5): `(r0, extra cycles, effect)`.
+    pub fn call(&mut self, h: Helper, a: [u64; 5]) -> Result<(u64, u32, Effect), Fault> {
+        let none = |r0: u64, cycles: u32| Ok((r0, cycles, Effect::None));
+        match h {
+            Helper::MapLookupElem => {
+                let (m, key) = self.map_key(a[0], a[1])?;
+                let (at, probes) = self.mem.maps.lookup(m, &key).map_err(|_| Fault::UnknownHelper(1))?;
+                none(at.map_or(0, |o| Region::Map.addr(o as u32)), probes)
+            }
+            Helper::MapUpdateElem => {
+                let (m, key) = self.map_key(a[0], a[1])?;
+                let value = self.mem.read(a[2], self.mem.maps.descs[m].value_size as usize)?;
+                self.map_result(m, &key, |maps, key| maps.update(m, key, &value, a[3]))
+            }
+            Helper::MapDeleteElem => {
+                let (m, key) = self.map_key(a[0], a[1])?;
+                self.map_result(m, &key, |maps, key| maps.delete(m, key))
+            }
+            Helper::KtimeGetNs => none((self.time_base + self.cycles) * NS_PER_CYCLE, 0),
+            Helper::GetPrandomU32 => {
+                // xorshift32: one step per call, as the hardware's generator.
+                let mut x = *self.prandom;
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                *self.prandom = x;
+                none(x as u64, 0)
+            }
+            Helper::GetSmpProcessorId => none(0, 0),
+            Helper::TailCall => self.tail_call(a[1], a[2]),
+            Helper::Redirect => {
+                // Linux: any flag makes the redirect fail with XDP_ABORTED.
+                if a[1] != 0 {
+                    return none(0, 0);
+                }
+                *self.redirect = Some(Redirect::Ifindex(a[0] as u32));
+                none(4, 0)
+            }
+            Helper::RedirectMap => self.redirect_map(a[0], a[1] as u32, a[2]),
+            Helper::CsumDiff => self.csum_diff(a),
+            Helper::XdpAdjustHead => none(self.adjust_head(a[1] as i32), 0),
+            Helper::XdpAdjustMeta => none(self.adjust_meta(a[1] as i32), 0),
+            Helper::XdpAdjustTail => none(self.adjust_tail(a[1] as i32), 0),
+            Helper::XdpLoadBytes | Helper::XdpStoreBytes => {
+                let (off, buf, len) = (a[1] as u32, a[2], a[3] as u32);
+                let cycles = len.div_ceil(8);
+                let p = &self.mem.packet;
+                if off > 0xffff || len > 0xffff {
+                    return none(neg(errno::EFAULT), cycles);
+                }
+                if off as u64 + len as u64 > (p.end - p.data) as u64 {
+                    return none(neg(errno::EINVAL), cycles);
+                }
+                let at = Region::Packet.addr(p.data + off);
+                if h == Helper::XdpLoadBytes {
+                    let bytes = self.mem.read(at, len as usize)?;
+                    self.mem.write(buf, &bytes)?;
+                } else {
+                    let bytes = self.mem.read(buf, len as usize)?;
+                    self.mem.write(at, &bytes)?;
+                }
+                none(0, cycles)
+            }
+        }
+    }
+
+    /// The map a handle names and the key the pointer points at.
+    fn map_key(&mut self, handle: u64, key_ptr: u64) -> Result<(usize, Vec<u8>), Fault> {
+        let m = match split_addr(handle) {
+            Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
+            _ => return Err(Fault::OutOfBounds { addr: handle, size: 0, region: Some(Region::MapRef) }),
+        };
+        let key = self.mem.read(key_ptr, self.mem.maps.descs[m].key_size as usize)?;
+        Ok((m, key))
+    }
+
+    fn map_result(
+        &mut self,
+        _m: usize,
+        key: &[u8],
+        op: impl FnOnce(&mut Maps, &[u8]) -> Result<u32, crate::device::MapOpError>,
+    ) -> Result<(u64, u32, Effect), Fault> {
+        Ok(match op(self.mem.maps, key) {
+            Ok(probes) => (0, probes, Effect::None),
+            Err(e) => (neg(e.errno()), 1, Effect::None),
+        })
+    }
+
+    fn tail_call(&mut self, handle: u64, index: u64) -> Result<(u64, u32, Effect), Fault> {
+        let fail = Ok((neg(errno::ENOENT), 0, Effect::None));
+        let m = match split_addr(handle) {
+            Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
+            _ => return fail,
+        };
+        if self.mem.maps.descs[m].kind() != Some(MapType::ProgArray) || index > u32::MAX as u64 || *self.tail_calls >= MAX_TAIL_CALLS {
+            return fail;
+        }
+        match self.mem.maps.lookup(m, &(index as u32).to_le_bytes()) {
+            Ok((Some(at), _)) => {
+                let slot = u32::from_le_bytes(self.mem.maps.value(m, at).try_into().unwrap_or([0; 4]));
+                *self.tail_calls += 1;
+                // Slots hold program index + 1 (0 is empty).
+                Ok((0, 0, Effect::TailCall(slot - 1)))
+            }
+            _ => fail,
+        }
+    }
+
+    fn redirect_map(&mut self, handle: u64, key: u32, flags: u64) -> Result<(u64, u32, Effect), Fault> {
+        // Linux: the low two bits of the flags are the action when the entry is missing.
+        let fallback = Ok((flags & 3, 1, Effect::None));
+        let m = match split_addr(handle) {
+            Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
+            _ => return fallback,
+        };
+        if !matches!(self.mem.maps.descs[m].kind(), Some(MapType::Devmap | MapType::DevmapHash)) {
+            return fallback;
+        }
+        match self.mem.maps.lookup(m, &key.to_le_bytes()) {
+            Ok((Some(at), probes)) => {
+                let ifindex = u32::from_le_bytes(self.mem.maps.value(m, at)[..4].try_into().unwrap_or([0; 4]));
+                *self.redirect = Some(Redirect::Map { map: m as u32, key, ifindex });
+                Ok((4, probes, Effect::None))
+            }
+            _ => fallback,
+        }
+    }
+
+    /// `bpf_csum_diff`, computed as x86-64 Linux's `csum_partial` does: 64-bit words summed
+    /// with end-around carry from the seed, folded to 32 bits.
+    fn csum_diff(&mut self, a: [u64; 5]) -> Result<(u64, u32, Effect), Fault> {
+        let (from_size, to_size) = (a[1] as u32, a[3] as u32);
+        if (from_size | to_size) & 3 != 0 || from_size as u64 + to_size as u64 > 512 {
+            return Ok((neg(errno::EINVAL), 1, Effect::None));
+        }
+        let from = self.mem.read(a[0], from_size as usize)?;
+        let to = self.mem.read(a[2], to_size as usize)?;
+        let mut scratch = Vec::with_capacity(from.len() + to.len());
+        for w in from.chunks_exact(4) {
+            scratch.extend_from_slice(&(!u32::from_le_bytes([w[0], w[1], w[2], w[3]])).to_le_bytes());
+        }
+        scratch.extend_from_slice(&to);
+        let cycles = 1 + scratch.len().div_ceil(8) as u32;
+        Ok((csum_partial(&scratch, a[4] as u32) as u64, cycles, Effect::None))
+    }
+
+    fn adjust_head(&mut self, delta: i32) -> u64 {
+        let p = &mut self.mem.packet;
+        let metalen = p.data - p.meta;
+        let data = p.data as i64 + delta as i64;
+        if data < (PACKET_FRAME_RESERVED + metalen) as i64 || data > p.end as i64 - ETH_HLEN as i64 {
+            return neg(errno::EINVAL);
+        }
+        let data = data as u32;
+        let new_meta = data - metalen;
+        p.buf.copy_within(p.meta as usize..p.data as usize, new_meta as usize);
+        p.meta = new_meta;
+        p.data = data;
+        0
+    }
+
+    fn adjust_meta(&mut self, delta: i32) -> u64 {
+        let p = &mut self.mem.packet;
+        let meta = p.meta as i64 + delta as i64;
+        if meta < PACKET_FRAME_RESERVED as i64 || meta > p.data as i64 {
+            return neg(errno::EINVAL);
+        }
+        let metalen = p.data - meta as u32;
+        if metalen & 3 != 0 || metalen > 32 {
+            return neg(errno::EACCES);
+        }
+        p.meta = meta as u32;
+        0
+    }
+
+    fn adjust_tail(&mut self, delta: i32) -> u64 {
+        let p = &mut self.mem.packet;
+        let hard_end = p.buf.len() as i64 - PACKET_TAILROOM_RESERVED as i64;
+        let end = p.end as i64 + delta as i64;
+        if end > hard_end || end < (p.data + ETH_HLEN) as i64 {
+            return neg(errno::EINVAL);
+        }
+        if end > p.end as i64 {
+            p.buf[p.end as usize..end as usize].fill(0);
+        }
+        p.end = end as u32;
+        0
+    }
+}
+
+/// Linux x86-64 `csum_partial`: little-endian 64-bit words (the tail zero-padded) added with
+/// end-around carry onto `seed`, then folded to 32 bits.
+pub fn csum_partial(bytes: &[u8], seed: u32) -> u32 {
+    let mut sum = seed as u64;
+    let add = |sum: u64, w: u64| {
+        let (s, carry) = sum.overflowing_add(w);
+        s + carry as u64
+    };
+    for chunk in bytes.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        sum = add(sum, u64::from_le_bytes(w));
+    }
+    let fold = |x: u64| (x & 0xffff_ffff) + (x >> 32);
+    fold(fold(sum)) as u32
+}

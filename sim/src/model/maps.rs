@@ -1,0 +1,366 @@
+//! The map engines: every map type of `rvo_isa::maps`, over the device's map memory, with
+//! Linux's semantics for flags and errors. Helpers and the host's map operations (bpftool
+//! through the driver, `--maps` files) use the same engines, so both see one state.
+
+use crate::device::MapOpError;
+use rvo_isa::maps::{hash_key, update_flags, MapDesc, MapType, SLOT_DELETED, SLOT_FREE, SLOT_HEADER, SLOT_USED};
+
+const fn round8(n: u32) -> usize {
+    ((n + 7) & !7) as usize
+}
+
+/// The device's maps and their memory.
+#[derive(Clone, Debug, Default)]
+pub struct Maps {
+    /// Descriptors, as the image laid them out.
+    pub descs: Vec<MapDesc>,
+    /// The map region.
+    pub mem: Vec<u8>,
+    /// Entries in each hashed map.
+    counts: Vec<u32>,
+    /// LRU clock.
+    clock: u32,
+}
+
+fn u32_at(mem: &[u8], at: usize) -> u32 {
+    mem.get(at..at + 4).map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn set_u32(mem: &mut [u8], at: usize, v: u32) {
+    if let Some(s) = mem.get_mut(at..at + 4) {
+        s.copy_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// Whether two LPM keys name the same prefix: same length, same leading bits.
+fn lpm_same(a: &[u8], b: &[u8]) -> bool {
+    let (la, lb) = (u32_at(a, 0), u32_at(b, 0));
+    la == lb && lpm_covers(b, &a[4..])
+}
+
+/// Whether the prefix `entry` (`{u32 prefixlen, data}`) covers the address `data`.
+fn lpm_covers(entry: &[u8], data: &[u8]) -> bool {
+    let len = u32_at(entry, 0) as usize;
+    let prefix = &entry[4..];
+    if len > prefix.len() * 8 || len > data.len() * 8 {
+        return false;
+    }
+    let (bytes, bits) = (len / 8, len % 8);
+    if prefix[..bytes] != data[..bytes] {
+        return false;
+    }
+    bits == 0 || {
+        let mask = 0xffu8 << (8 - bits);
+        prefix[bytes] & mask == data[bytes] & mask
+    }
+}
+
+impl Maps {
+    /// Lay out the maps of an image and write their initial values.
+    pub fn new(descs: Vec<MapDesc>, init: &[u8]) -> Maps {
+        let end = descs.iter().map(|d| d.offset as usize + d.size as usize).max().unwrap_or(0);
+        let mut mem = vec![0u8; end];
+        let mut at = 0;
+        for d in &descs {
+            let n = d.init_len as usize;
+            if let (Some(dst), Some(src)) = (mem.get_mut(d.offset as usize..d.offset as usize + n), init.get(at..at + n)) {
+                dst.copy_from_slice(src);
+            }
+            at += n;
+        }
+        let counts = vec![0; descs.len()];
+        Maps { descs, mem, counts, clock: 0 }
+    }
+
+    fn desc(&self, m: usize) -> Result<(MapDesc, MapType), MapOpError> {
+        let d = *self.descs.get(m).ok_or(MapOpError::Inval)?;
+        Ok((d, d.kind().ok_or(MapOpError::Inval)?))
+    }
+
+    /// Array-like maps whose slots may be empty (a zero value means "no entry").
+    fn sparse(kind: MapType) -> bool {
+        matches!(kind, MapType::Devmap | MapType::ProgArray)
+    }
+
+    /// Offset in map memory of an array-like map's value `idx`.
+    fn array_value(d: &MapDesc, idx: u32) -> usize {
+        d.offset as usize + idx as usize * d.value_stride() as usize
+    }
+
+    /// Offset of hashed slot `i`.
+    fn slot(d: &MapDesc, i: u32) -> usize {
+        d.offset as usize + i as usize * d.slot_size() as usize
+    }
+
+    fn slot_key(&self, d: &MapDesc, i: u32) -> &[u8] {
+        let at = Self::slot(d, i) + SLOT_HEADER as usize;
+        &self.mem[at..at + d.key_size as usize]
+    }
+
+    /// Find the slot of `key` in a hashed map: `(Ok(slot) | Err(first free or deleted slot), probes)`.
+    fn find(&self, d: &MapDesc, kind: MapType, key: &[u8]) -> (Result<u32, Option<u32>>, u32) {
+        let n = d.slots();
+        if kind == MapType::LpmTrie {
+            // The trie unit compares prefixes, not hashes: it walks every used slot.
+            let mut free = None;
+            for i in 0..n {
+                match u32_at(&self.mem, Self::slot(d, i)) {
+                    SLOT_USED if lpm_same(self.slot_key(d, i), key) => return (Ok(i), i + 1),
+                    SLOT_USED => {}
+                    _ => free = free.or(Some(i)),
+                }
+            }
+            return (Err(free), n);
+        }
+        let mut i = hash_key(key) & (n - 1);
+        let mut free = None;
+        for probe in 1..=n {
+            match u32_at(&self.mem, Self::slot(d, i)) {
+                SLOT_FREE => return (Err(free.or(Some(i))), probe),
+                SLOT_DELETED => free = free.or(Some(i)),
+                _ if self.slot_key(d, i) == key => return (Ok(i), probe),
+                _ => {}
+            }
+            i = (i + 1) & (n - 1);
+        }
+        (Err(free), n)
+    }
+
+    /// Where the value of `key` is: its offset in map memory and the probes it took.
+    pub fn lookup(&mut self, m: usize, key: &[u8]) -> Result<(Option<usize>, u32), MapOpError> {
+        let (d, kind) = self.desc(m)?;
+        if key.len() != d.key_size as usize {
+            return Err(MapOpError::Inval);
+        }
+        if !kind.is_hashed() {
+            let idx = u32_at(key, 0);
+            if idx >= d.max_entries {
+                return Ok((None, 1));
+            }
+            let at = Self::array_value(&d, idx);
+            let empty = Self::sparse(kind) && u32_at(&self.mem, at) == 0;
+            return Ok(((!empty).then_some(at), 1));
+        }
+        if kind == MapType::LpmTrie {
+            return Ok(self.lpm_lookup(&d, key));
+        }
+        let (found, probes) = self.find(&d, kind, key);
+        Ok(match found {
+            Ok(i) => {
+                if kind == MapType::LruHash {
+                    self.touch(&d, i);
+                }
+                (Some(Self::slot(&d, i) + SLOT_HEADER as usize + round8(d.key_size)), probes)
+            }
+            Err(_) => (None, probes),
+        })
+    }
+
+    /// Longest prefix match: the used entry with the longest prefix covering the key's data.
+    fn lpm_lookup(&self, d: &MapDesc, key: &[u8]) -> (Option<usize>, u32) {
+        let max_len = u32_at(key, 0);
+        let mut best: Option<(u32, u32)> = None;
+        for i in 0..d.slots() {
+            if u32_at(&self.mem, Self::slot(d, i)) != SLOT_USED {
+                continue;
+            }
+            let entry = self.slot_key(d, i);
+            let len = u32_at(entry, 0);
+            if len <= max_len && lpm_covers(entry, &key[4..]) && best.is_none_or(|(l, _)| len > l) {
+                best = Some((len, i));
+            }
+        }
+        let at = best.map(|(_, i)| Self::slot(d, i) + SLOT_HEADER as usize + round8(d.key_size));
+        (at, d.slots())
+    }
+
+    fn touch(&mut self, d: &MapDesc, i: u32) {
+        self.clock = self.clock.wrapping_add(1);
+        set_u32(&mut self.mem, Self::slot(d, i) + 4, self.clock);
+    }
+
+    /// Create or replace an entry, with Linux's flag semantics.
+    pub fn update(&mut self, m: usize, key: &[u8], value: &[u8], flags: u64) -> Result<u32, MapOpError> {
+        let (d, kind) = self.desc(m)?;
+        if key.len() != d.key_size as usize || value.len() != d.value_size as usize || flags > update_flags::EXIST {
+            return Err(MapOpError::Inval);
+        }
+        if !kind.is_hashed() {
+            let idx = u32_at(key, 0);
+            if idx >= d.max_entries {
+                return Err(MapOpError::TooBig);
+            }
+            let at = Self::array_value(&d, idx);
+            let present = !Self::sparse(kind) || u32_at(&self.mem, at) != 0;
+            match (kind, flags) {
+                (MapType::ProgArray, f) if f != update_flags::ANY => return Err(MapOpError::Inval),
+                (MapType::Devmap, update_flags::NOEXIST) => return Err(MapOpError::Exists),
+                (_, update_flags::NOEXIST) if present => return Err(MapOpError::Exists),
+                (_, update_flags::EXIST) if !present => return Err(MapOpError::NoEnt),
+                _ => {}
+            }
+            self.mem[at..at + value.len()].copy_from_slice(value);
+            return Ok(1);
+        }
+        if kind == MapType::LpmTrie && u32_at(key, 0) as usize > (key.len() - 4) * 8 {
+            return Err(MapOpError::Inval);
+        }
+        let (found, probes) = self.find(&d, kind, key);
+        let slot = match (found, flags) {
+            (Ok(_), update_flags::NOEXIST) => return Err(MapOpError::Exists),
+            (Ok(i), _) => i,
+            (Err(_), update_flags::EXIST) => return Err(MapOpError::NoEnt),
+            (Err(free), _) => self.insert_slot(m, &d, kind, key, free)?,
+        };
+        let at = Self::slot(&d, slot);
+        set_u32(&mut self.mem, at, SLOT_USED);
+        let k = at + SLOT_HEADER as usize;
+        self.mem[k..k + key.len()].copy_from_slice(key);
+        let v = k + round8(d.key_size);
+        self.mem[v..v + value.len()].copy_from_slice(value);
+        if kind == MapType::LruHash {
+            self.touch(&d, slot);
+        }
+        Ok(probes)
+    }
+
+    /// A slot for a new key: a free one while below `max_entries`; for LRU maps, the least
+    /// recently used entry's slot when full.
+    fn insert_slot(&mut self, m: usize, d: &MapDesc, kind: MapType, key: &[u8], free: Option<u32>) -> Result<u32, MapOpError> {
+        if self.counts[m] >= d.max_entries {
+            if kind != MapType::LruHash {
+                return Err(MapOpError::TooBig);
+            }
+            let victim = (0..d.slots())
+                .filter(|&i| u32_at(&self.mem, Self::slot(d, i)) == SLOT_USED)
+                .min_by_key(|&i| u32_at(&self.mem, Self::slot(d, i) + 4))
+                .ok_or(MapOpError::NoMem)?;
+            set_u32(&mut self.mem, Self::slot(d, victim), SLOT_DELETED);
+            self.counts[m] -= 1;
+            // Probe again: the victim's slot may not be on the new key's probe path.
+            let (found, _) = self.find(d, kind, key);
+            return self.insert_slot(m, d, kind, key, found.err().flatten());
+        }
+        let slot = free.ok_or(MapOpError::NoMem)?;
+        self.counts[m] += 1;
+        Ok(slot)
+    }
+
+    /// Delete an entry.
+    pub fn delete(&mut self, m: usize, key: &[u8]) -> Result<u32, MapOpError> {
+        let (d, kind) = self.desc(m)?;
+        if key.len() != d.key_size as usize {
+            return Err(MapOpError::Inval);
+        }
+        if !kind.is_hashed() {
+            if !Self::sparse(kind) {
+                return Err(MapOpError::Inval);
+            }
+            let idx = u32_at(key, 0);
+            if idx >= d.max_entries {
+                return Err(MapOpError::Inval);
+            }
+            let at = Self::array_value(&d, idx);
+            self.mem[at..at + d.value_size as usize].fill(0);
+            return Ok(1);
+        }
+        let (found, probes) = self.find(&d, kind, key);
+        let i = found.map_err(|_| MapOpError::NoEnt)?;
+        set_u32(&mut self.mem, Self::slot(&d, i), SLOT_DELETED);
+        self.counts[m] -= 1;
+        Ok(probes)
+    }
+
+    /// The key after `key` (the first key for `None` or a key not in the map), or `None` at
+    /// the end: `BPF_MAP_GET_NEXT_KEY`.
+    pub fn next_key(&self, m: usize, key: Option<&[u8]>) -> Result<Option<Vec<u8>>, MapOpError> {
+        let (d, kind) = self.desc(m)?;
+        if !kind.is_hashed() {
+            let start = match key.map(|k| u32_at(k, 0)) {
+                Some(i) if i < d.max_entries => i + 1,
+                _ => 0,
+            };
+            let next = (start..d.max_entries)
+                .find(|&i| !Self::sparse(kind) || u32_at(&self.mem, Self::array_value(&d, i)) != 0);
+            return Ok(next.map(|i| i.to_le_bytes().to_vec()));
+        }
+        let start = match key.map(|k| self.find(&d, kind, k).0) {
+            Some(Ok(i)) => i + 1,
+            _ => 0,
+        };
+        let next = (start..d.slots()).find(|&i| u32_at(&self.mem, Self::slot(&d, i)) == SLOT_USED);
+        Ok(next.map(|i| self.slot_key(&d, i).to_vec()))
+    }
+
+    /// The value bytes at an offset `lookup` returned.
+    pub fn value(&self, m: usize, at: usize) -> &[u8] {
+        let n = self.descs.get(m).map_or(0, |d| d.value_size as usize);
+        self.mem.get(at..at + n).unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) -> Maps {
+        let mut d = MapDesc { map_type: kind as u32, key_size, value_size, max_entries, ..MapDesc::default() };
+        d.size = d.memory_size().expect("valid map");
+        Maps::new(vec![d], &[])
+    }
+
+    #[test]
+    fn hash_flags_and_capacity_follow_linux() {
+        let mut m = map(MapType::Hash, 4, 8, 2);
+        let (k1, k2, k3) = (1u32.to_le_bytes(), 2u32.to_le_bytes(), 3u32.to_le_bytes());
+        let v = 7u64.to_le_bytes();
+        assert_eq!(m.update(0, &k1, &v, update_flags::EXIST), Err(MapOpError::NoEnt));
+        assert!(m.update(0, &k1, &v, update_flags::NOEXIST).is_ok());
+        assert_eq!(m.update(0, &k1, &v, update_flags::NOEXIST), Err(MapOpError::Exists));
+        assert!(m.update(0, &k2, &v, update_flags::ANY).is_ok());
+        assert_eq!(m.update(0, &k3, &v, update_flags::ANY), Err(MapOpError::TooBig));
+        assert!(m.update(0, &k2, &v, update_flags::ANY).is_ok(), "replacing is not adding");
+        assert!(m.delete(0, &k1).is_ok());
+        assert_eq!(m.delete(0, &k1), Err(MapOpError::NoEnt));
+        assert!(m.update(0, &k3, &v, update_flags::ANY).is_ok());
+        let (at, _) = m.lookup(0, &k3).expect("lookup");
+        assert_eq!(m.value(0, at.expect("present")), &v);
+        let mut keys = vec![];
+        let mut k = None;
+        while let Some(next) = m.next_key(0, k.as_deref()).expect("next") {
+            keys.push(next.clone());
+            k = Some(next);
+        }
+        keys.sort();
+        assert_eq!(keys, vec![k2.to_vec(), k3.to_vec()]);
+    }
+
+    #[test]
+    fn lru_evicts_the_least_recent() {
+        let mut m = map(MapType::LruHash, 4, 4, 2);
+        let k = |i: u32| i.to_le_bytes();
+        m.update(0, &k(1), &k(10), 0).expect("insert");
+        m.update(0, &k(2), &k(20), 0).expect("insert");
+        m.lookup(0, &k(1)).expect("touch 1");
+        m.update(0, &k(3), &k(30), 0).expect("evicts 2");
+        assert!(m.lookup(0, &k(2)).expect("lookup").0.is_none());
+        assert!(m.lookup(0, &k(1)).expect("lookup").0.is_some());
+    }
+
+    #[test]
+    fn arrays_and_lpm() {
+        let mut a = map(MapType::Array, 4, 4, 4);
+        assert_eq!(a.update(0, &9u32.to_le_bytes(), &[1, 0, 0, 0], 0), Err(MapOpError::TooBig));
+        assert_eq!(a.update(0, &1u32.to_le_bytes(), &[1, 0, 0, 0], 1), Err(MapOpError::Exists));
+        assert_eq!(a.delete(0, &1u32.to_le_bytes()), Err(MapOpError::Inval));
+        let mut t = map(MapType::LpmTrie, 8, 4, 8);
+        let key = |len: u32, a: [u8; 4]| [len.to_le_bytes(), a].concat();
+        t.update(0, &key(8, [10, 0, 0, 0]), &[1, 0, 0, 0], 0).expect("10/8");
+        t.update(0, &key(24, [10, 1, 2, 0]), &[2, 0, 0, 0], 0).expect("10.1.2/24");
+        let hit = |t: &mut Maps, a| t.lookup(0, &key(32, a)).expect("lookup").0.map(|at| t.value(0, at)[0]);
+        assert_eq!(hit(&mut t, [10, 1, 2, 3]), Some(2));
+        assert_eq!(hit(&mut t, [10, 9, 9, 9]), Some(1));
+        assert_eq!(hit(&mut t, [11, 0, 0, 0]), None);
+        assert_eq!(t.update(0, &key(33, [0; 4]), &[0; 4], 0), Err(MapOpError::Inval));
+    }
+}
