@@ -4,6 +4,7 @@
 use anyhow::{bail, Context, Result};
 use rvo_compiler::data_file::DataFile;
 use rvo_compiler::ebpf;
+use rvo_compiler::elf::{parse_object, ElfObject};
 use std::path::Path;
 
 /// A program as the user gave it.
@@ -15,6 +16,8 @@ pub enum Program {
     },
     /// An already compiled rvo image.
     Image(Vec<u8>),
+    /// An ELF object (clang or aya).
+    Elf(Box<ElfObject>),
 }
 
 /// Read hex bytes as the conformance tools write them: whitespace-separated bytes, or runs
@@ -49,7 +52,8 @@ pub fn read_program(path: &Path) -> Result<Program> {
         return Ok(Program::Image(bytes));
     }
     if bytes.starts_with(b"\x7fELF") {
-        bail!("{name}: ELF objects are read by `rvo run` (XDP programs with maps); this command takes raw instructions, assembly or .data files");
+        let object = parse_object(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        return Ok(Program::Elf(Box::new(object)));
     }
     if let Ok(text) = std::str::from_utf8(&bytes) {
         if text.lines().any(|l| l.starts_with("-- ")) {

@@ -4,4 +4,7 @@
 pub mod conformance;
 pub mod input;
 pub mod listing;
+pub mod maps_json;
 pub mod packets;
+pub mod report;
+pub mod xdp;

@@ -25,12 +25,18 @@ pub fn image_listing(image: &[u8]) -> anyhow::Result<String> {
 }
 
 /// eBPF on the left, the rvo instructions each became on the right (`@bundle.lane`).
-pub fn side_by_side(c: &Compiled) -> String {
+pub fn side_by_side(c: &Compiled, source: &dyn Fn(usize) -> Option<String>) -> String {
     let view = ImageView::parse(&c.image).ok();
     let mut out = String::new();
     let _ = writeln!(out, "{:>5}  {:<36} rvo (@bundle.lane)", "pc", "eBPF");
     let mut pc = 0;
+    let mut last_line = None;
     while pc < c.ebpf.len() {
+        let line = source(pc);
+        if line.is_some() && line != last_line {
+            let _ = writeln!(out, "       ; {}", line.clone().unwrap_or_default());
+            last_line = line;
+        }
         let text = Disasm { insns: &c.ebpf, pc }.to_string();
         let rvo: Vec<String> = c
             .source_map

@@ -32,6 +32,8 @@ pub mod asm;
 mod compiled;
 #[cfg(feature = "std")]
 pub mod data_file;
+#[cfg(feature = "std")]
+pub mod elf;
 
 #[cfg(feature = "std")]
 pub use compiled::{compile_bytes, compile_input, compile_insns, Compiled};

@@ -22,7 +22,10 @@ pub enum LinuxError {
     },
 
     /// No program of that name in the object.
-    #[error("no program '{name}' in the object; its XDP programs: {}", list(available))]
+    #[error(
+        "no program '{name}' in the object; its XDP programs: {}",
+        list(available)
+    )]
     ProgramNotFound {
         /// The name asked for.
         name: String,
@@ -85,7 +88,10 @@ pub enum LinuxError {
     },
 
     /// An initial entry's key has the wrong size.
-    #[error("map '{map}': key {} is {got} bytes, the map's keys are {expected}", hex(key))]
+    #[error(
+        "map '{map}': key {} is {got} bytes, the map's keys are {expected}",
+        hex(key)
+    )]
     KeySize {
         /// The map.
         map: String,
@@ -98,7 +104,10 @@ pub enum LinuxError {
     },
 
     /// An initial entry's value has the wrong size.
-    #[error("map '{map}': value for key {} is {got} bytes, the map's values are {expected}", hex(key))]
+    #[error(
+        "map '{map}': value for key {} is {got} bytes, the map's values are {expected}",
+        hex(key)
+    )]
     ValueSize {
         /// The map.
         map: String,

@@ -57,7 +57,7 @@
 //! # Maps
 //!
 //! Initial contents ([`MapState`], only `name` and `entries` used) are written before the
-//! first packet: global-data maps (`.rodata`, `.data`, `.bss`; libbpf names them so) by
+//! first packet: global-data maps (`.rodata`, `.data`, `.bss`, named by section) by
 //! setting their initial value before load, so the verifier sees the given `.rodata`; all
 //! other maps by `BPF_MAP_UPDATE_ELEM` after load. Per-CPU entries take one value (for every
 //! CPU) or one per possible CPU. After the run every readable map is read back; which types
@@ -109,7 +109,9 @@ pub const DEFAULT_INGRESS_IFINDEX: u32 = 1;
 /// As input to [`run_xdp`] only `name` and `entries` are used ([`MapState::init`] builds one).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MapState {
-    /// The map's name in the object (libbpf's: `.rodata`, `.data`, `.bss` for global data).
+    /// The map's name: its C name, or for global data its section (`.rodata`, `.data`,
+    /// `.bss`, `.kconfig`, `.data.NAME`), not libbpf's file-name-prefixed `prog.rodata`
+    /// (which input names may use too).
     pub name: String,
     /// `BPF_MAP_TYPE_*`.
     pub map_type: u32,
@@ -206,10 +208,10 @@ pub fn run_xdp(
     packets: &[Vec<u8>],
     opts: &TestRunOptions,
 ) -> Result<LinuxRun, LinuxError> {
-    let loaded = load::load(object, prog, init)?;
-    loaded.check_runnable()?;
+    let loaded = load::load(object, prog, true, init)?;
+    let program = loaded.runnable()?;
     let pin = test_run::CpuPin::lowest_allowed()?;
-    let results = test_run::run_packets(&loaded.object, &loaded.program, packets, opts)?;
+    let results = test_run::run_packets(&loaded.object, program, packets, opts)?;
     let cpu = pin.cpu;
     drop(pin);
     let maps = maps::read_all(&loaded.object)?;
@@ -220,11 +222,12 @@ pub fn run_xdp(
     })
 }
 
-/// Loads the object as [`run_xdp`] would (every XDP program of it; `prog` or the only XDP
-/// program must exist) and unloads it again: `Ok(())`, or the verifier's verdict with its log
-/// ([`LinuxError::VerifierRejected`]).
+/// Loads the object as [`run_xdp`] would, which loads every XDP program of it, and unloads it
+/// again: `Ok(())`, or the verifier's verdict with its full log
+/// ([`LinuxError::VerifierRejected`] names the program). `prog`, if given, must be an XDP
+/// program of the object; without it the object needs at least one.
 pub fn verify_xdp(object: &Path, prog: Option<&str>) -> Result<(), LinuxError> {
-    load::load(object, prog, &[]).map(drop)
+    load::load(object, prog, false, &[]).map(drop)
 }
 
 /// Whether this process can load and run BPF programs here; the reason if not.

@@ -13,8 +13,8 @@ use crate::MapState;
 /// An object loaded into the kernel. Dropping it closes every program and map.
 pub(crate) struct Loaded {
     pub object: Object,
-    /// The chosen XDP program.
-    pub program: String,
+    /// The chosen XDP program (`None`: verifying the whole object, no program named).
+    pub program: Option<String>,
     /// Declared after `object`, so dropped after it.
     _pins: PinRoot,
 }
@@ -22,11 +22,15 @@ pub(crate) struct Loaded {
 /// Opens `path`, sets the global-data part of `init`, loads every XDP program of the object
 /// (the others are not loaded), then writes the rest of `init` into the maps.
 ///
+/// `prog` names the program to run; without it the object's only XDP program is chosen, or,
+/// if `need_one` is false, none is (the object must still have an XDP program).
+///
 /// All XDP programs are loaded, not only the chosen one, so that tail-call targets exist and
 /// program arrays initialised in the ELF (`.values = { [0] = &prog }`) can be filled.
 pub(crate) fn load(
     path: &Path,
     prog: Option<&str>,
+    need_one: bool,
     init: &[MapState],
 ) -> Result<Loaded, LinuxError> {
     let pins = PinRoot::new();
@@ -41,7 +45,7 @@ pub(crate) fn load(
         log: open_log,
     })?;
 
-    let program = choose(&open, prog)?;
+    let program = choose(&open, prog, need_one)?;
     for mut p in open.progs_mut() {
         let is_xdp = p.prog_type() == ProgramType::Xdp;
         p.set_autoload(is_xdp);
@@ -86,34 +90,41 @@ impl Loaded {
     }
 
     /// Why the chosen program cannot be test-run, if it cannot.
-    pub(crate) fn check_runnable(&self) -> Result<(), LinuxError> {
+    /// The chosen program's name, once it is known to be one `BPF_PROG_TEST_RUN` accepts.
+    pub(crate) fn runnable(&self) -> Result<&str, LinuxError> {
+        let name = self.program.as_deref().unwrap_or_default();
         let Some(p) = self
             .object
             .progs()
-            .find(|p| p.name().to_string_lossy() == self.program.as_str())
+            .find(|p| p.name().to_string_lossy() == name)
         else {
             return Err(LinuxError::ProgramNotFound {
-                name: self.program.clone(),
+                name: name.to_string(),
                 available: Vec::new(),
             });
         };
         match p.attach_type() {
             ProgramAttachType::XdpDevmap | ProgramAttachType::XdpCpumap => {
                 Err(LinuxError::NotXdp {
-                    name: self.program.clone(),
+                    name: name.to_string(),
                     kind: format!(
                         "an XDP program for a {:?} entry; BPF_PROG_TEST_RUN refuses those (EINVAL)",
                         p.attach_type()
                     ),
                 })
             }
-            _ => Ok(()),
+            _ => Ok(name),
         }
     }
 }
 
-/// The program to run: the named one, or the object's only XDP program.
-fn choose(open: &OpenObject, prog: Option<&str>) -> Result<String, LinuxError> {
+/// The program to run: the named one, or the object's only XDP program (or, unless
+/// `need_one`, no particular one of several).
+fn choose(
+    open: &OpenObject,
+    prog: Option<&str>,
+    need_one: bool,
+) -> Result<Option<String>, LinuxError> {
     let all: Vec<(String, ProgramType)> = open
         .progs()
         .map(|p| (p.name().to_string_lossy().into_owned(), p.prog_type()))
@@ -129,13 +140,14 @@ fn choose(open: &OpenObject, prog: Option<&str>) -> Result<String, LinuxError> {
                 name: name.to_string(),
                 available: xdp,
             }),
-            Some((_, ProgramType::Xdp)) => Ok(name.to_string()),
+            Some((_, ProgramType::Xdp)) => Ok(Some(name.to_string())),
             Some((_, other)) => Err(LinuxError::NotXdp {
                 name: name.to_string(),
                 kind: format!("its program type is {other:?}"),
             }),
         },
-        None if xdp.len() == 1 => Ok(xdp[0].clone()),
+        None if xdp.len() == 1 => Ok(Some(xdp[0].clone())),
+        None if !need_one && !xdp.is_empty() => Ok(None),
         None => Err(LinuxError::NoUniqueXdpProgram {
             xdp,
             all: all.into_iter().map(|(n, _)| n).collect(),

@@ -80,7 +80,10 @@ mod tests {
                     -- END PROG LOAD LOG --\nlibbpf: prog 'xdp_bad': failed to load: -13\n";
         let (program, log) = verifier_log(text).expect("log");
         assert_eq!(program, "xdp_bad");
-        assert_eq!(log, "0: R1=ctx() R10=fp0\ninvalid bpf_context access off=20 size=4\n");
+        assert_eq!(
+            log,
+            "0: R1=ctx() R10=fp0\ninvalid bpf_context access off=20 size=4\n"
+        );
         assert_eq!(verifier_log("libbpf: map 'x': failed to create"), None);
     }
 }

@@ -5,6 +5,23 @@ use libbpf_rs::{MapCore, MapFlags, MapType, Object, OpenObject};
 use crate::error::{errno_of, LinuxError};
 use crate::{MapEntry, MapState};
 
+/// The name a map is known by here: libbpf's name, except that global-data maps, which
+/// libbpf names after the object file (`prog.rodata` for `prog.o`, the file name cut to fit
+/// 15 characters), are named after their section alone: `.rodata`, `.data`, `.bss`,
+/// `.kconfig`, `.data.NAME`. (C identifiers have no dot; libbpf's prefix has none either.)
+pub(crate) fn map_name(libbpf_name: &std::ffi::OsStr) -> String {
+    let name = libbpf_name.to_string_lossy();
+    match name.find('.') {
+        Some(dot) => name[dot..].to_string(),
+        None => name.into_owned(),
+    }
+}
+
+/// Whether `wanted` names the map libbpf calls `libbpf_name` (by either name).
+fn names(wanted: &str, libbpf_name: &std::ffi::OsStr) -> bool {
+    libbpf_name.to_string_lossy() == wanted || map_name(libbpf_name) == wanted
+}
+
 /// How a map of a type is read back after the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Read {
@@ -56,17 +73,16 @@ pub(crate) fn set_before_load<'a>(
     open: &mut OpenObject,
     init: &'a [MapState],
 ) -> Result<Vec<&'a MapState>, LinuxError> {
-    let names: Vec<String> = open.maps().map(|m| m.name().to_string_lossy().into_owned()).collect();
     let mut after_load = Vec::new();
     for state in init {
-        if !names.contains(&state.name) {
+        if !open.maps().any(|m| names(&state.name, m.name())) {
             return Err(LinuxError::UnknownMap {
                 name: state.name.clone(),
-                available: names,
+                available: open.maps().map(|m| map_name(m.name())).collect(),
             });
         }
         for mut map in open.maps_mut() {
-            if map.name().to_string_lossy() != state.name.as_str() {
+            if !names(&state.name, map.name()) {
                 continue;
             }
             if map.initial_value().is_none() {
@@ -101,14 +117,10 @@ pub(crate) fn set_before_load<'a>(
 pub(crate) fn set_after_load(object: &Object, init: &[&MapState]) -> Result<(), LinuxError> {
     let cpus = possible_cpus()?;
     for state in init {
-        let Some(map) = object.maps().find(|m| m.name().to_string_lossy() == state.name.as_str())
-        else {
+        let Some(map) = object.maps().find(|m| names(&state.name, m.name())) else {
             return Err(LinuxError::UnknownMap {
                 name: state.name.clone(),
-                available: object
-                    .maps()
-                    .map(|m| m.name().to_string_lossy().into_owned())
-                    .collect(),
+                available: object.maps().map(|m| map_name(m.name())).collect(),
             });
         };
         let per_cpu = map.map_type().is_percpu();
@@ -191,7 +203,7 @@ fn check_entry(
 pub(crate) fn read_all(object: &Object) -> Result<Vec<MapState>, LinuxError> {
     let mut states = Vec::new();
     for map in object.maps() {
-        let name = map.name().to_string_lossy().into_owned();
+        let name = map_name(map.name());
         let read_error = |e: libbpf_rs::Error| LinuxError::MapRead {
             map: name.clone(),
             errno: errno_of(&e),

@@ -44,8 +44,8 @@ pub(crate) fn run_packets(
             errno,
             reason,
         };
-        let len = u32::try_from(packet.len())
-            .map_err(|_| fail(None, "longer than 4 GiB".to_string()))?;
+        let len =
+            u32::try_from(packet.len()).map_err(|_| fail(None, "longer than 4 GiB".to_string()))?;
         let mut ctx_in = xdp_md(len, opts);
         let mut ctx_out = [0u8; XDP_MD_SIZE];
         let input = ProgramInput {

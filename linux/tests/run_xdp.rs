@@ -115,20 +115,32 @@ fn three_packets_verdicts_bytes_and_maps() {
     }
 
     let names: Vec<&str> = run.maps.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(names, ["actions", "by_first_byte", "bytes", ".bss", ".rodata"]);
+    assert_eq!(
+        names,
+        ["actions", "by_first_byte", "bytes", ".rodata", ".bss"]
+    );
 
     let actions = map(&run.maps, "actions");
-    assert_eq!((actions.map_type, actions.key_size, actions.value_size), (2, 4, 8));
+    assert_eq!(
+        (actions.map_type, actions.key_size, actions.value_size),
+        (2, 4, 8)
+    );
     assert_eq!((actions.max_entries, actions.per_cpu), (4, false));
-    let expected: Vec<MapEntry> =
-        [0, 0, 1, 102].iter().enumerate().map(|(k, &v)| MapEntry::new(u32le(k as u32), u64le(v))).collect();
+    let expected: Vec<MapEntry> = [0, 0, 1, 102]
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| MapEntry::new(u32le(k as u32), u64le(v)))
+        .collect();
     assert_eq!(actions.entries, expected);
 
     let by_first = map(&run.maps, "by_first_byte");
     assert_eq!(by_first.map_type, 1);
     assert_eq!(
         by_first.entries,
-        [MapEntry::new(u32le(0x11), u64le(1)), MapEntry::new(u32le(0x77), u64le(12))]
+        [
+            MapEntry::new(u32le(0x11), u64le(1)),
+            MapEntry::new(u32le(0x77), u64le(12))
+        ]
     );
 
     let bytes = map(&run.maps, "bytes");
@@ -136,10 +148,22 @@ fn three_packets_verdicts_bytes_and_maps() {
     let cpus = libbpf_rs_cpus();
     let mut per_cpu = vec![u64le(0); cpus];
     per_cpu[run.cpu as usize] = u64le(60 + 64 + 42);
-    assert_eq!(bytes.entries, [MapEntry { key: u32le(0), values: per_cpu }]);
+    assert_eq!(
+        bytes.entries,
+        [MapEntry {
+            key: u32le(0),
+            values: per_cpu
+        }]
+    );
 
-    assert_eq!(map(&run.maps, ".bss").entries, [MapEntry::new(u32le(0), u64le(3))]);
-    assert_eq!(map(&run.maps, ".rodata").entries, [MapEntry::new(u32le(0), u32le(3))]);
+    assert_eq!(
+        map(&run.maps, ".bss").entries,
+        [MapEntry::new(u32le(0), u64le(3))]
+    );
+    assert_eq!(
+        map(&run.maps, ".rodata").entries,
+        [MapEntry::new(u32le(0), u32le(3))]
+    );
 }
 
 #[test]
@@ -148,11 +172,26 @@ fn without_init_the_elf_values_apply_and_state_starts_empty() {
     let dir = tempfile::tempdir().expect("temp dir");
     let object = common::compile(dir.path(), "rvo_test", PROGRAM);
     let packets = vec![packet(0x86dd, 64, 0x11), packet(0x86dd, 64, 0x11)];
-    let run = run_xdp(&object, Some("rvo_test"), &[], &packets, &TestRunOptions::default())
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(run.packets.iter().map(|p| p.retval).collect::<Vec<_>>(), [1, 1]); // XDP_DROP
-    assert_eq!(map(&run.maps, "by_first_byte").entries, [MapEntry::new(u32le(0x11), u64le(2))]);
-    assert_eq!(map(&run.maps, ".rodata").entries, [MapEntry::new(u32le(0), u32le(1))]);
+    let run = run_xdp(
+        &object,
+        Some("rvo_test"),
+        &[],
+        &packets,
+        &TestRunOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        run.packets.iter().map(|p| p.retval).collect::<Vec<_>>(),
+        [1, 1]
+    ); // XDP_DROP
+    assert_eq!(
+        map(&run.maps, "by_first_byte").entries,
+        [MapEntry::new(u32le(0x11), u64le(2))]
+    );
+    assert_eq!(
+        map(&run.maps, ".rodata").entries,
+        [MapEntry::new(u32le(0), u32le(1))]
+    );
 }
 
 #[test]
@@ -162,18 +201,36 @@ fn per_cpu_init_takes_one_value_or_one_per_cpu() {
     let object = common::compile(dir.path(), "rvo_test", PROGRAM);
     let cpus = libbpf_rs_cpus();
     let each: Vec<Vec<u8>> = (0..cpus as u64).map(|c| u64le(1000 * (c + 1))).collect();
-    let init = [MapState::init("bytes", vec![MapEntry { key: u32le(0), values: each.clone() }])];
+    let init = [MapState::init(
+        "bytes",
+        vec![MapEntry {
+            key: u32le(0),
+            values: each.clone(),
+        }],
+    )];
     let packets = vec![packet(0x0800, 100, 0)];
     let run = run_xdp(&object, None, &init, &packets, &TestRunOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
     let mut expected = each;
     expected[run.cpu as usize] = u64le(1000 * (u64::from(run.cpu) + 1) + 100);
-    assert_eq!(map(&run.maps, "bytes").entries, [MapEntry { key: u32le(0), values: expected }]);
+    assert_eq!(
+        map(&run.maps, "bytes").entries,
+        [MapEntry {
+            key: u32le(0),
+            values: expected
+        }]
+    );
 
-    let init = [MapState::init("bytes", vec![MapEntry::new(u32le(0), u64le(7))])];
+    let init = [MapState::init(
+        "bytes",
+        vec![MapEntry::new(u32le(0), u64le(7))],
+    )];
     let run = run_xdp(&object, None, &init, &[], &TestRunOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(map(&run.maps, "bytes").entries[0].values, vec![u64le(7); cpus]);
+    assert_eq!(
+        map(&run.maps, "bytes").entries[0].values,
+        vec![u64le(7); cpus]
+    );
 }
 
 #[test]
@@ -190,14 +247,38 @@ fn ingress_device_and_queue_can_be_chosen() {
     let run = |opts: TestRunOptions| run_xdp(&object, None, &[], &packets, &opts);
     let default = run(TestRunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(default.packets[0].retval, 100); // loopback, queue 0
-    let lo = TestRunOptions { ingress_ifindex: Some(1), rx_queue_index: Some(0) };
-    assert_eq!(run(lo).unwrap_or_else(|e| panic!("{e}")).packets[0].retval, 100);
-    let bad_queue = TestRunOptions { ingress_ifindex: Some(1), rx_queue_index: Some(5) };
+    let lo = TestRunOptions {
+        ingress_ifindex: Some(1),
+        rx_queue_index: Some(0),
+    };
+    assert_eq!(
+        run(lo).unwrap_or_else(|e| panic!("{e}")).packets[0].retval,
+        100
+    );
+    let bad_queue = TestRunOptions {
+        ingress_ifindex: Some(1),
+        rx_queue_index: Some(5),
+    };
     let err = run(bad_queue).expect_err("loopback has one queue");
-    assert!(matches!(err, rvo_linux::LinuxError::TestRun { errno: Some(22), .. }), "{err}");
-    let no_device = TestRunOptions { ingress_ifindex: None, rx_queue_index: Some(0) };
+    assert!(
+        matches!(
+            err,
+            rvo_linux::LinuxError::TestRun {
+                errno: Some(22),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let no_device = TestRunOptions {
+        ingress_ifindex: None,
+        rx_queue_index: Some(0),
+    };
     let err = run(no_device).expect_err("queue without device");
-    assert!(matches!(err, rvo_linux::LinuxError::InvalidOptions(_)), "{err}");
+    assert!(
+        matches!(err, rvo_linux::LinuxError::InvalidOptions(_)),
+        "{err}"
+    );
 }
 
 fn libbpf_rs_cpus() -> usize {
@@ -206,9 +287,7 @@ fn libbpf_rs_cpus() -> usize {
     text.trim()
         .split(',')
         .map(|range| match range.split_once('-') {
-            Some((a, b)) => {
-                b.parse::<usize>().expect("cpu") - a.parse::<usize>().expect("cpu") + 1
-            }
+            Some((a, b)) => b.parse::<usize>().expect("cpu") - a.parse::<usize>().expect("cpu") + 1,
             None => 1,
         })
         .sum()

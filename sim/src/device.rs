@@ -84,6 +84,13 @@ pub enum DeviceError {
         /// Linux's error.
         err: MapOpError,
     },
+    /// A frame shorter than an Ethernet header: no NIC hands one to XDP, and Linux's
+    /// `BPF_PROG_TEST_RUN` refuses it too.
+    #[error("a {len}-byte frame is shorter than an Ethernet header (14 bytes) and never reaches XDP")]
+    Runt {
+        /// Its length.
+        len: usize,
+    },
     /// The input does not fit the device's memory.
     #[error("input of {len} bytes exceeds the {region} region ({capacity} bytes)")]
     InputTooLarge {

@@ -1,5 +1,8 @@
 //! Shared by the tests: prerequisites (skip locally, fail on CI) and compiling C to BPF.
 
+// Each test crate uses a part of this module.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -23,7 +26,10 @@ pub fn prerequisites() -> Result<(), String> {
     rvo_linux::availability()?;
     match Command::new("clang").arg("--version").output() {
         Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(format!("clang --version failed: {}", String::from_utf8_lossy(&out.stderr))),
+        Ok(out) => Err(format!(
+            "clang --version failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )),
         Err(e) => Err(format!("clang not found ({e}); install clang")),
     }
 }

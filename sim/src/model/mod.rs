@@ -19,6 +19,9 @@ use rvo_isa::{bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Ins
 
 type Bundle = [Insn; MAX_LANES];
 
+/// Shortest frame XDP sees (an Ethernet header); a NIC drops shorter ones before XDP.
+const ETH_HLEN: usize = 14;
+
 /// A loaded program.
 struct Program {
     lanes: usize,
@@ -315,6 +318,9 @@ impl IsaModel {
             }
         };
         let limit = if ctx.is_some() { MAX_PACKET } else { PACKET_BUFFER };
+        if ctx.is_some() && input.mem.len() < ETH_HLEN {
+            return Err(DeviceError::Runt { len: input.mem.len() });
+        }
         if input.mem.len() > limit as usize {
             return Err(DeviceError::InputTooLarge { len: input.mem.len(), region: Region::Packet.name(), capacity: limit });
         }

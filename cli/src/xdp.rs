@@ -1,0 +1,148 @@
+//! XDP programs from ELF objects on a device: load, set maps, run packets, dump maps.
+
+use crate::maps_json::{Contents, MapsState};
+use anyhow::{anyhow, bail, Context, Result};
+use rvo_compiler::elf::{parse_object, ElfObject, MapOrigin};
+use rvo_compiler::{Compiled, Options};
+use rvo_isa::maps::update_flags;
+use rvo_isa::MapType;
+use rvo_sim::{Device, RunInput, RunOutcome};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The number of CPUs Linux reports per-CPU values for (`/sys/devices/system/cpu/possible`).
+pub fn possible_cpus() -> usize {
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default();
+    text.trim()
+        .split(',')
+        .filter_map(|part| {
+            let mut ends = part.split('-').map(|n| n.parse::<usize>().ok());
+            match (ends.next().flatten(), ends.next()) {
+                (Some(a), Some(Some(b))) => Some(b + 1 - a.min(b + 1)),
+                (Some(_), None) => Some(1),
+                _ => None,
+            }
+        })
+        .sum::<usize>()
+        .max(1)
+}
+
+/// The name a map is known by in maps files: Linux names global data maps
+/// `<object>.rodata` (truncated), so only the section part is compared.
+pub fn canonical_map_name(name: &str) -> &str {
+    match name.find('.') {
+        Some(i) if i > 0 && [".rodata", ".data", ".bss"].iter().any(|s| name[i..].starts_with(s)) => &name[i..],
+        _ => name,
+    }
+}
+
+/// An XDP program loaded on a device.
+pub struct XdpSession {
+    /// The object it came from.
+    pub object: ElfObject,
+    /// The program's name.
+    pub program: String,
+    /// The compiled image.
+    pub compiled: Compiled,
+    dev: Box<dyn Device>,
+    /// Per-CPU values of CPUs other than the device's (CPU 0), kept for dumps.
+    host_cpus: BTreeMap<(usize, Vec<u8>), Vec<Vec<u8>>>,
+}
+
+impl XdpSession {
+    /// Parse, compile and load.
+    pub fn load(path: &Path, prog: Option<&str>, opts: &Options, device: &str) -> Result<XdpSession> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+        let object = parse_object(&bytes).map_err(|e| anyhow!("{name}: {e}"))?;
+        XdpSession::from_object(object, &name, prog, opts, device)
+    }
+
+    /// Compile and load a parsed object's program.
+    pub fn from_object(object: ElfObject, name: &str, prog: Option<&str>, opts: &Options, device: &str) -> Result<XdpSession> {
+        let p = object.program(prog).map_err(|e| anyhow!("{name}: {e}"))?;
+        let compiled = object.compile(p, opts).map_err(|e| anyhow!("{name}: {e}"))?;
+        let program = p.name.clone();
+        let mut dev = rvo_sim::open(device)?;
+        dev.load(&compiled.image).with_context(|| format!("{name}: the {device} device refused the image"))?;
+        Ok(XdpSession { object, program, compiled, dev, host_cpus: BTreeMap::new() })
+    }
+
+    fn map_index(&self, name: &str) -> Result<usize> {
+        let wanted = canonical_map_name(name);
+        self.object
+            .maps
+            .iter()
+            .position(|m| canonical_map_name(&m.name) == wanted)
+            .ok_or_else(|| {
+                let have: Vec<&str> = self.object.maps.iter().map(|m| m.name.as_str()).collect();
+                anyhow!("no map `{name}` in the object (it has: {})", have.join(", "))
+            })
+    }
+
+    /// Write the entries of a maps file into the device's maps.
+    pub fn set_maps(&mut self, state: &MapsState) -> Result<()> {
+        for (name, contents) in state {
+            let m = self.map_index(name)?;
+            let desc = self.object.maps[m].desc;
+            if desc.kind() == Some(MapType::ProgArray) {
+                bail!("map `{name}`: program arrays are filled with the object's programs, not from a maps file");
+            }
+            for (key, values) in &contents.entries {
+                let value = values.first().with_context(|| format!("map `{name}`: an entry has no value"))?;
+                if key.len() != desc.key_size as usize || value.len() != desc.value_size as usize {
+                    bail!(
+                        "map `{name}`: entry with a {}-byte key and {}-byte value, but the map has {}-byte keys and {}-byte values",
+                        key.len(),
+                        value.len(),
+                        desc.key_size,
+                        desc.value_size
+                    );
+                }
+                self.dev
+                    .map_update(m, key, value, update_flags::ANY)
+                    .with_context(|| format!("map `{name}`: cannot set key {key:02x?}"))?;
+                if values.len() > 1 {
+                    self.host_cpus.insert((m, key.clone()), values[1..].to_vec());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Run every packet in order (map state carries over, as on a NIC).
+    pub fn run(&mut self, packets: &[Vec<u8>]) -> Result<Vec<RunOutcome>> {
+        packets.iter().map(|p| self.dev.run(&RunInput::xdp(p)).map_err(anyhow::Error::from)).collect()
+    }
+
+    /// Every map's contents (program arrays excepted), as bpftool would dump them.
+    pub fn dump_maps(&mut self) -> Result<MapsState> {
+        let cpus = possible_cpus();
+        let mut out = MapsState::new();
+        for (m, map) in self.object.maps.iter().enumerate() {
+            let kind = map.desc.kind();
+            if kind == Some(MapType::ProgArray) {
+                continue;
+            }
+            let per_cpu = kind.is_some_and(MapType::is_percpu);
+            let mut c = Contents { per_cpu, ..Contents::default() };
+            let mut key: Option<Vec<u8>> = None;
+            while let Some(next) = self.dev.map_next_key(m, key.as_deref())? {
+                let value = self.dev.map_lookup(m, &next)?.unwrap_or_default();
+                let mut values = vec![value];
+                if per_cpu {
+                    let others = self.host_cpus.get(&(m, next.clone()));
+                    for cpu in 1..cpus {
+                        let v = others.and_then(|o| o.get(cpu - 1)).cloned();
+                        values.push(v.unwrap_or_else(|| vec![0; map.desc.value_size as usize]));
+                    }
+                }
+                c.entries.insert(next.clone(), values);
+                key = Some(next);
+            }
+            let name = if map.origin == MapOrigin::GlobalData { canonical_map_name(&map.name) } else { &map.name };
+            out.insert(name.to_string(), c);
+        }
+        Ok(out)
+    }
+}
