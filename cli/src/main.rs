@@ -4,16 +4,22 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
 use rvo_cli::input::{parse_hex, read_program, Program};
 use rvo_cli::listing::{image_listing, side_by_side};
-use rvo_cli::packets::{read_pcap, read_pcap_file, write_pcap_file, Packet, EXAMPLE_PCAP, EXAMPLE_PROGRAM};
+use rvo_cli::maps_json;
+use rvo_cli::packets::{
+    read_pcap, read_pcap_file, write_pcap_file, Packet, EXAMPLE_PCAP, EXAMPLE_PROGRAM,
+};
 use rvo_cli::report::{print_report, PacketReport};
 use rvo_cli::xdp::XdpSession;
-use rvo_cli::maps_json;
 use rvo_compiler::Options;
 use rvo_sim::RunInput;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "rvo", version, about = "eBPF/XDP on the rvo FPGA core: compile, inspect, run")]
+#[command(
+    name = "rvo",
+    version,
+    about = "eBPF/XDP on the rvo FPGA core: compile, inspect, run"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -34,7 +40,10 @@ struct CompileOpts {
 
 impl CompileOpts {
     fn options(&self) -> Options {
-        Options { lanes: self.lanes, optimize: !self.no_opt }
+        Options {
+            lanes: self.lanes,
+            optimize: !self.no_opt,
+        }
     }
 }
 
@@ -123,12 +132,17 @@ fn image_of(program: Program, opts: &CompileOpts, name: &str) -> Result<(Vec<u8>
     match program {
         Program::Image(img) => Ok((img, Vec::new())),
         Program::Ebpf { insns, mem } => {
-            let c = rvo_compiler::compile_insns(&insns, &opts.options()).map_err(|e| anyhow!("{name}: {e}"))?;
+            let c = rvo_compiler::compile_insns(&insns, &opts.options())
+                .map_err(|e| anyhow!("{name}: {e}"))?;
             Ok((c.image, mem))
         }
         Program::Elf(object) => {
-            let p = object.program(opts.prog.as_deref()).map_err(|e| anyhow!("{name}: {e}"))?;
-            let c = object.compile(p, &opts.options()).map_err(|e| anyhow!("{name}: {e}"))?;
+            let p = object
+                .program(opts.prog.as_deref())
+                .map_err(|e| anyhow!("{name}: {e}"))?;
+            let c = object
+                .compile(p, &opts.options())
+                .map_err(|e| anyhow!("{name}: {e}"))?;
             Ok((c.image, Vec::new()))
         }
     }
@@ -138,11 +152,16 @@ fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Asm { input, output } => asm(input, output),
         Cmd::Disasm { input, opts } => disasm(input, opts),
-        Cmd::Compile { input, output, opts } => {
+        Cmd::Compile {
+            input,
+            output,
+            opts,
+        } => {
             let name = input.display().to_string();
             let (image, _) = image_of(read_program(&input)?, &opts, &name)?;
             let h = rvo_isa::ImageHeader::from_bytes(&image).map_err(|e| anyhow!("{e}"))?;
-            std::fs::write(&output, &image).with_context(|| format!("cannot write {}", output.display()))?;
+            std::fs::write(&output, &image)
+                .with_context(|| format!("cannot write {}", output.display()))?;
             println!(
                 "{name}: {} eBPF instructions -> {} bundles x {} lanes, stack {} bytes, image {} bytes -> {}",
                 h.ebpf_insns,
@@ -154,22 +173,43 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Cmd::Run { program, pcap, out, maps, dump_maps, json, device, opts } => {
+        Cmd::Run {
+            program,
+            pcap,
+            out,
+            maps,
+            dump_maps,
+            json,
+            device,
+            opts,
+        } => {
             let (pcap_name, packets) = match &pcap {
                 Some(p) => (p.display().to_string(), read_pcap_file(p)?),
-                None => ("examples/packets.pcap".to_string(), read_pcap(EXAMPLE_PCAP, "examples/packets.pcap")?),
+                None => (
+                    "examples/packets.pcap".to_string(),
+                    read_pcap(EXAMPLE_PCAP, "examples/packets.pcap")?,
+                ),
             };
-            let program_name = program.as_ref().map_or("examples/filter.s".to_string(), |p| p.display().to_string());
+            let program_name = program
+                .as_ref()
+                .map_or("examples/filter.s".to_string(), |p| p.display().to_string());
             let loaded = match &program {
                 Some(p) => read_program(p)?,
                 None => Program::Ebpf {
-                    insns: rvo_compiler::asm::assemble(EXAMPLE_PROGRAM).map_err(|e| anyhow!("example: {e}"))?,
+                    insns: rvo_compiler::asm::assemble(EXAMPLE_PROGRAM)
+                        .map_err(|e| anyhow!("example: {e}"))?,
                     mem: Vec::new(),
                 },
             };
             let reports = match loaded {
                 Program::Elf(object) => {
-                    let mut s = XdpSession::from_object(*object, &program_name, opts.prog.as_deref(), &opts.options(), &device)?;
+                    let mut s = XdpSession::from_object(
+                        *object,
+                        &program_name,
+                        opts.prog.as_deref(),
+                        &opts.options(),
+                        &device,
+                    )?;
                     if let Some(m) = &maps {
                         s.set_maps(&maps_json::read(m)?)?;
                     }
@@ -182,14 +222,20 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 other => {
                     if maps.is_some() || dump_maps.is_some() {
-                        bail!("{program_name}: --maps and --dump-maps need an ELF object with maps");
+                        bail!(
+                            "{program_name}: --maps and --dump-maps need an ELF object with maps"
+                        );
                     }
                     let (image, _) = image_of(other, &opts, &program_name)?;
                     let mut dev = rvo_sim::open(&device)?;
-                    dev.load(&image).with_context(|| format!("the {device} device refused the image"))?;
+                    dev.load(&image)
+                        .with_context(|| format!("the {device} device refused the image"))?;
                     let results = packets
                         .iter()
-                        .map(|p| dev.run(&RunInput::raw(&p.data)).map_err(anyhow::Error::from))
+                        .map(|p| {
+                            dev.run(&RunInput::raw(&p.data))
+                                .map_err(anyhow::Error::from)
+                        })
                         .collect::<Result<Vec<_>>>()?;
                     PacketReport::from_runs(&packets, results)
                 }
@@ -201,7 +247,13 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Exec { input, mem, device, verbose, opts } => {
+        Cmd::Exec {
+            input,
+            mem,
+            device,
+            verbose,
+            opts,
+        } => {
             let name = input.display().to_string();
             let program = read_program(&input)?;
             if matches!(program, Program::Elf(_)) {
@@ -213,14 +265,18 @@ fn run(cli: Cli) -> Result<()> {
                 None => file_mem,
             };
             let mut dev = rvo_sim::open(&device)?;
-            dev.load(&image).with_context(|| format!("{name}: the {device} device refused the image"))?;
+            dev.load(&image)
+                .with_context(|| format!("{name}: the {device} device refused the image"))?;
             let out = dev.run(&RunInput::raw(&mem))?;
             if let Some(fault) = out.fault {
                 bail!("{name}: aborted at {fault} after {} cycles", out.cycles);
             }
             println!("{:#x}", out.r0);
             if verbose {
-                println!("cycles {} bundles {} instructions {}", out.cycles, out.bundles, out.insns);
+                println!(
+                    "cycles {} bundles {} instructions {}",
+                    out.cycles, out.bundles, out.insns
+                );
             }
             Ok(())
         }
@@ -228,13 +284,22 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn asm(input: PathBuf, output: Option<PathBuf>) -> Result<()> {
-    let text = std::fs::read_to_string(&input).with_context(|| format!("cannot read {}", input.display()))?;
-    let bytes = rvo_compiler::asm::assemble_bytes(&text).map_err(|e| anyhow!("{}: {e}", input.display()))?;
+    let text = std::fs::read_to_string(&input)
+        .with_context(|| format!("cannot read {}", input.display()))?;
+    let bytes = rvo_compiler::asm::assemble_bytes(&text)
+        .map_err(|e| anyhow!("{}: {e}", input.display()))?;
     match output {
-        Some(out) => std::fs::write(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?,
+        Some(out) => std::fs::write(&out, &bytes)
+            .with_context(|| format!("cannot write {}", out.display()))?,
         None => {
             for insn in bytes.chunks(8) {
-                println!("{}", insn.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "));
+                println!(
+                    "{}",
+                    insn.iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
             }
         }
     }
@@ -246,15 +311,27 @@ fn disasm(input: PathBuf, opts: CompileOpts) -> Result<()> {
     match read_program(&input)? {
         Program::Image(img) => print!("{}", image_listing(&img)?),
         Program::Ebpf { insns, .. } => {
-            let c = rvo_compiler::compile_insns(&insns, &opts.options()).map_err(|e| anyhow!("{name}: {e}"))?;
+            let c = rvo_compiler::compile_insns(&insns, &opts.options())
+                .map_err(|e| anyhow!("{name}: {e}"))?;
             print!("{}", side_by_side(&c, &|_| None));
             print!("{}", image_listing(&c.image)?);
         }
         Program::Elf(object) => {
-            let p = object.program(opts.prog.as_deref()).map_err(|e| anyhow!("{name}: {e}"))?;
-            let c = object.compile(p, &opts.options()).map_err(|e| anyhow!("{name}: {e}"))?;
+            let p = object
+                .program(opts.prog.as_deref())
+                .map_err(|e| anyhow!("{name}: {e}"))?;
+            let c = object
+                .compile(p, &opts.options())
+                .map_err(|e| anyhow!("{name}: {e}"))?;
             let n = p.insns.len();
-            print!("{}", side_by_side(&c, &|pc| if pc < n { p.line_of(pc).map(|l| l.to_string()) } else { None }));
+            print!(
+                "{}",
+                side_by_side(&c, &|pc| if pc < n {
+                    p.line_of(pc).map(|l| l.to_string())
+                } else {
+                    None
+                })
+            );
             print!("{}", image_listing(&c.image)?);
         }
     }

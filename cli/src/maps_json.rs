@@ -2,6 +2,8 @@
 //! `bpftool map dump -j` prints for that map (keys and values as arrays of `"0x.."` strings;
 //! per-CPU maps with `"values": [{"cpu": N, "value": [...]}, ...]`), so state moves between
 //! Linux and rvo unchanged. Fields bpftool adds that carry no state (`formatted`) are ignored.
+//! Program arrays, whose values are file descriptors to Linux, name a program of the same
+//! object instead: `{"key": ["0x01", ...], "value": "prog_name"}`.
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -45,6 +47,16 @@ pub struct CpuValue {
     pub value: Vec<HexByte>,
 }
 
+/// A value: bytes, or (in a program array) the name of a program of the same object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// Value bytes.
+    Bytes(Vec<HexByte>),
+    /// A program, by function name.
+    Program(String),
+}
+
 /// One entry, as bpftool prints it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
@@ -52,7 +64,7 @@ pub struct Entry {
     pub key: Vec<HexByte>,
     /// The value (maps with one value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<Vec<HexByte>>,
+    pub value: Option<Value>,
     /// The values (per-CPU maps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<CpuValue>>,
@@ -65,6 +77,8 @@ pub struct Contents {
     pub per_cpu: bool,
     /// Entries sorted by key.
     pub entries: BTreeMap<Vec<u8>, Vec<Vec<u8>>>,
+    /// Program-array slots, by program name.
+    pub programs: BTreeMap<Vec<u8>, String>,
 }
 
 /// Every map's contents, by name.
@@ -72,8 +86,14 @@ pub type MapsState = BTreeMap<String, Contents>;
 
 /// Read a maps file.
 pub fn read(path: &Path) -> Result<MapsState> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    parse(&text).with_context(|| format!("{}: not a maps file (bpftool map dump -j per map name)", path.display()))
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    parse(&text).with_context(|| {
+        format!(
+            "{}: not a maps file (bpftool map dump -j per map name)",
+            path.display()
+        )
+    })
 }
 
 /// Parse a maps file's text.
@@ -84,12 +104,18 @@ pub fn parse(text: &str) -> Result<MapsState> {
         let mut c = Contents::default();
         for (i, e) in entries.into_iter().enumerate() {
             let values = match (e.value, e.values) {
-                (Some(v), None) => vec![bytes(&v)],
+                (Some(Value::Bytes(v)), None) => vec![bytes(&v)],
+                (Some(Value::Program(p)), None) => {
+                    c.programs.insert(bytes(&e.key), p);
+                    continue;
+                }
                 (None, Some(per_cpu)) => {
                     c.per_cpu = true;
                     let mut vals = vec![Vec::new(); per_cpu.len()];
                     for cv in per_cpu {
-                        let slot = vals.get_mut(cv.cpu as usize).with_context(|| format!("map `{name}` entry {i}: cpu {} out of order", cv.cpu))?;
+                        let slot = vals.get_mut(cv.cpu as usize).with_context(|| {
+                            format!("map `{name}` entry {i}: cpu {} out of order", cv.cpu)
+                        })?;
                         *slot = bytes(&cv.value);
                     }
                     vals
@@ -112,14 +138,32 @@ pub fn to_json(state: &MapsState) -> serde_json::Value {
             .iter()
             .map(|(k, vals)| {
                 if c.per_cpu {
-                    let values = vals.iter().enumerate().map(|(cpu, v)| CpuValue { cpu: cpu as u32, value: hex(v) }).collect();
-                    Entry { key: hex(k), value: None, values: Some(values) }
+                    let values = vals
+                        .iter()
+                        .enumerate()
+                        .map(|(cpu, v)| CpuValue {
+                            cpu: cpu as u32,
+                            value: hex(v),
+                        })
+                        .collect();
+                    Entry {
+                        key: hex(k),
+                        value: None,
+                        values: Some(values),
+                    }
                 } else {
-                    Entry { key: hex(k), value: vals.first().map(|v| hex(v)), values: None }
+                    Entry {
+                        key: hex(k),
+                        value: vals.first().map(|v| Value::Bytes(hex(v))),
+                        values: None,
+                    }
                 }
             })
             .collect();
-        obj.insert(name.clone(), serde_json::to_value(entries).unwrap_or_default());
+        obj.insert(
+            name.clone(),
+            serde_json::to_value(entries).unwrap_or_default(),
+        );
     }
     serde_json::Value::Object(obj)
 }
@@ -137,12 +181,22 @@ mod tests {
     #[test]
     fn bpftool_format_round_trips() {
         let text = r#"{"stats":[{"key":["0x00","0x00","0x00","0x00"],"values":[{"cpu":0,"value":["0x01"]},{"cpu":1,"value":["0x02"]}]}],
-                       "rules":[{"key":["0x0a"],"value":["0xff"],"formatted":{"key":10,"value":255}}]}"#;
+                       "rules":[{"key":["0x0a"],"value":["0xff"],"formatted":{"key":10,"value":255}}],
+                       "jumps":[{"key":["0x01","0x00","0x00","0x00"],"value":"next_stage"}]}"#;
         let state = parse(text).expect("parses");
-        assert_eq!(state["stats"].entries[&vec![0, 0, 0, 0]], vec![vec![1], vec![2]]);
+        assert_eq!(
+            state["stats"].entries[&vec![0, 0, 0, 0]],
+            vec![vec![1], vec![2]]
+        );
         assert!(state["stats"].per_cpu);
         assert_eq!(state["rules"].entries[&vec![10]], vec![vec![255]]);
-        assert_eq!(parse(&to_json(&state).to_string()).expect("re-parses"), state);
+        assert_eq!(state["jumps"].programs[&vec![1, 0, 0, 0]], "next_stage");
+        let mut no_programs = state.clone();
+        no_programs.remove("jumps");
+        assert_eq!(
+            parse(&to_json(&no_programs).to_string()).expect("re-parses"),
+            no_programs
+        );
         assert!(parse(r#"{"m":[{"key":["0xzz"],"value":[]}]}"#).is_err());
     }
 }

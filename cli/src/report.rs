@@ -22,7 +22,10 @@ impl PacketReport {
             .zip(runs)
             .map(|(p, outcome)| PacketReport {
                 len_in: p.data.len(),
-                packet_out: Packet { timestamp: p.timestamp, data: outcome.mem.clone() },
+                packet_out: Packet {
+                    timestamp: p.timestamp,
+                    data: outcome.mem.clone(),
+                },
                 outcome,
             })
             .collect()
@@ -39,7 +42,9 @@ fn redirect_text(r: &Redirect) -> String {
 fn redirect_json(r: &Redirect) -> serde_json::Value {
     match r {
         Redirect::Ifindex(i) => serde_json::json!({ "ifindex": i }),
-        Redirect::Map { map, key, ifindex } => serde_json::json!({ "map": map, "key": key, "ifindex": ifindex }),
+        Redirect::Map { map, key, ifindex } => {
+            serde_json::json!({ "map": map, "key": key, "ifindex": ifindex })
+        }
     }
 }
 
@@ -66,10 +71,17 @@ pub fn print_report(program: &str, pcap: &str, device: &str, reports: &[PacketRe
         return;
     }
     println!("{program} over {pcap} on {device}:");
-    println!("{:>6}  {:<13} {:>6} {:>7} {:>7}", "packet", "verdict", "len", "cycles", "bundles");
+    println!(
+        "{:>6}  {:<13} {:>6} {:>7} {:>7}",
+        "packet", "verdict", "len", "cycles", "bundles"
+    );
     for (i, r) in reports.iter().enumerate() {
         let o = &r.outcome;
-        let len = if o.mem.len() == r.len_in { format!("{}", r.len_in) } else { format!("{}->{}", r.len_in, o.mem.len()) };
+        let len = if o.mem.len() == r.len_in {
+            format!("{}", r.len_in)
+        } else {
+            format!("{}->{}", r.len_in, o.mem.len())
+        };
         let mut extra = String::new();
         if let Some(t) = &o.redirect {
             extra = format!("  to {}", redirect_text(t));
@@ -77,7 +89,12 @@ pub fn print_report(program: &str, pcap: &str, device: &str, reports: &[PacketRe
         if let Some(f) = &o.fault {
             extra = format!("  ({f})");
         }
-        println!("{i:>6}  {:<13} {len:>6} {:>7} {:>7}{extra}", o.verdict.name(), o.cycles, o.bundles);
+        println!(
+            "{i:>6}  {:<13} {len:>6} {:>7} {:>7}{extra}",
+            o.verdict.name(),
+            o.cycles,
+            o.bundles
+        );
     }
     if reports.is_empty() {
         return;

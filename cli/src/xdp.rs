@@ -31,7 +31,14 @@ pub fn possible_cpus() -> usize {
 /// `<object>.rodata` (truncated), so only the section part is compared.
 pub fn canonical_map_name(name: &str) -> &str {
     match name.find('.') {
-        Some(i) if i > 0 && [".rodata", ".data", ".bss"].iter().any(|s| name[i..].starts_with(s)) => &name[i..],
+        Some(i)
+            if i > 0
+                && [".rodata", ".data", ".bss"]
+                    .iter()
+                    .any(|s| name[i..].starts_with(s)) =>
+        {
+            &name[i..]
+        }
         _ => name,
     }
 }
@@ -51,7 +58,12 @@ pub struct XdpSession {
 
 impl XdpSession {
     /// Parse, compile and load.
-    pub fn load(path: &Path, prog: Option<&str>, opts: &Options, device: &str) -> Result<XdpSession> {
+    pub fn load(
+        path: &Path,
+        prog: Option<&str>,
+        opts: &Options,
+        device: &str,
+    ) -> Result<XdpSession> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
         let object = parse_object(&bytes).map_err(|e| anyhow!("{name}: {e}"))?;
@@ -59,13 +71,28 @@ impl XdpSession {
     }
 
     /// Compile and load a parsed object's program.
-    pub fn from_object(object: ElfObject, name: &str, prog: Option<&str>, opts: &Options, device: &str) -> Result<XdpSession> {
+    pub fn from_object(
+        object: ElfObject,
+        name: &str,
+        prog: Option<&str>,
+        opts: &Options,
+        device: &str,
+    ) -> Result<XdpSession> {
         let p = object.program(prog).map_err(|e| anyhow!("{name}: {e}"))?;
-        let compiled = object.compile(p, opts).map_err(|e| anyhow!("{name}: {e}"))?;
+        let compiled = object
+            .compile(p, opts)
+            .map_err(|e| anyhow!("{name}: {e}"))?;
         let program = p.name.clone();
         let mut dev = rvo_sim::open(device)?;
-        dev.load(&compiled.image).with_context(|| format!("{name}: the {device} device refused the image"))?;
-        Ok(XdpSession { object, program, compiled, dev, host_cpus: BTreeMap::new() })
+        dev.load(&compiled.image)
+            .with_context(|| format!("{name}: the {device} device refused the image"))?;
+        Ok(XdpSession {
+            object,
+            program,
+            compiled,
+            dev,
+            host_cpus: BTreeMap::new(),
+        })
     }
 
     fn map_index(&self, name: &str) -> Result<usize> {
@@ -76,7 +103,10 @@ impl XdpSession {
             .position(|m| canonical_map_name(&m.name) == wanted)
             .ok_or_else(|| {
                 let have: Vec<&str> = self.object.maps.iter().map(|m| m.name.as_str()).collect();
-                anyhow!("no map `{name}` in the object (it has: {})", have.join(", "))
+                anyhow!(
+                    "no map `{name}` in the object (it has: {})",
+                    have.join(", ")
+                )
             })
     }
 
@@ -86,10 +116,18 @@ impl XdpSession {
             let m = self.map_index(name)?;
             let desc = self.object.maps[m].desc;
             if desc.kind() == Some(MapType::ProgArray) {
-                bail!("map `{name}`: program arrays are filled with the object's programs, not from a maps file");
+                self.set_programs(m, name, contents)?;
+                continue;
+            }
+            if let Some(key) = contents.programs.keys().next() {
+                bail!(
+                    "map `{name}`: key {key:02x?} names a program, but this is not a program array"
+                );
             }
             for (key, values) in &contents.entries {
-                let value = values.first().with_context(|| format!("map `{name}`: an entry has no value"))?;
+                let value = values
+                    .first()
+                    .with_context(|| format!("map `{name}`: an entry has no value"))?;
                 if key.len() != desc.key_size as usize || value.len() != desc.value_size as usize {
                     bail!(
                         "map `{name}`: entry with a {}-byte key and {}-byte value, but the map has {}-byte keys and {}-byte values",
@@ -103,16 +141,54 @@ impl XdpSession {
                     .map_update(m, key, value, update_flags::ANY)
                     .with_context(|| format!("map `{name}`: cannot set key {key:02x?}"))?;
                 if values.len() > 1 {
-                    self.host_cpus.insert((m, key.clone()), values[1..].to_vec());
+                    self.host_cpus
+                        .insert((m, key.clone()), values[1..].to_vec());
                 }
             }
         }
         Ok(())
     }
 
+    /// Fill a program array: slot values are program index + 1 in the image's program order.
+    fn set_programs(&mut self, m: usize, name: &str, contents: &Contents) -> Result<()> {
+        if !contents.entries.is_empty() {
+            bail!("map `{name}` is a program array: give each slot a program name, e.g. \"value\": \"xdp_next\"");
+        }
+        let main = self
+            .object
+            .program(Some(&self.program))
+            .map_err(|e| anyhow!("{e}"))?;
+        let order: Vec<String> = self
+            .object
+            .tail_call_order(main)
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        for (key, prog) in &contents.programs {
+            let index = order.iter().position(|p| p == prog).with_context(|| {
+                format!(
+                    "map `{name}`: no XDP program `{prog}` in the object (it has: {})",
+                    order.join(", ")
+                )
+            })?;
+            self.dev
+                .map_update(m, key, &(index as u32 + 1).to_le_bytes(), update_flags::ANY)
+                .with_context(|| format!("map `{name}`: cannot set key {key:02x?}"))?;
+        }
+        Ok(())
+    }
+
     /// Run every packet in order (map state carries over, as on a NIC).
     pub fn run(&mut self, packets: &[Vec<u8>]) -> Result<Vec<RunOutcome>> {
-        packets.iter().map(|p| self.dev.run(&RunInput::xdp(p)).map_err(anyhow::Error::from)).collect()
+        packets
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                self.dev
+                    .run(&RunInput::xdp(p))
+                    .with_context(|| format!("packet {i}"))
+            })
+            .collect()
     }
 
     /// Every map's contents (program arrays excepted), as bpftool would dump them.
@@ -125,7 +201,10 @@ impl XdpSession {
                 continue;
             }
             let per_cpu = kind.is_some_and(MapType::is_percpu);
-            let mut c = Contents { per_cpu, ..Contents::default() };
+            let mut c = Contents {
+                per_cpu,
+                ..Contents::default()
+            };
             let mut key: Option<Vec<u8>> = None;
             while let Some(next) = self.dev.map_next_key(m, key.as_deref())? {
                 let value = self.dev.map_lookup(m, &next)?.unwrap_or_default();
@@ -140,7 +219,11 @@ impl XdpSession {
                 c.entries.insert(next.clone(), values);
                 key = Some(next);
             }
-            let name = if map.origin == MapOrigin::GlobalData { canonical_map_name(&map.name) } else { &map.name };
+            let name = if map.origin == MapOrigin::GlobalData {
+                canonical_map_name(&map.name)
+            } else {
+                &map.name
+            };
             out.insert(name.to_string(), c);
         }
         Ok(out)

@@ -41,8 +41,14 @@ pub fn compile_input(input: &Input<'_>, opts: &Options) -> Result<Compiled, Comp
     let mut out = vec![0u8; rvo_isa::HEADER_LEN + code + data];
     let info = compile(input, opts, &mut ws, &mut out)?;
     out.truncate(info.len);
-    debug_assert_eq!(info.len, encode::image_len(&ws, opts.lanes as usize, input.map_init));
-    let source_map = ws.placed().map(|(b, l, low)| (b, l, low.src as usize)).collect();
+    debug_assert_eq!(
+        info.len,
+        encode::image_len(&ws, opts.lanes as usize, input.map_init)
+    );
+    let source_map = ws
+        .placed()
+        .map(|(b, l, low)| (b, l, low.src as usize))
+        .collect();
     Ok(Compiled {
         image: out,
         info,

@@ -245,13 +245,17 @@ fn check_ld(prog: &[Insn], pc: usize, n_maps: usize) -> Check<Kind> {
                 }
             };
             match insn.src {
-                0 => Ok(Kind::Lddw((hi.imm as u32 as u64) << 32 | insn.imm as u32 as u64)),
+                0 => Ok(Kind::Lddw(
+                    (hi.imm as u32 as u64) << 32 | insn.imm as u32 as u64,
+                )),
                 BPF_PSEUDO_MAP_FD | BPF_PSEUDO_MAP_IDX => {
                     zero(hi.imm as i64, "imm of the second slot")?;
                     map(None)
                 }
                 BPF_PSEUDO_MAP_VALUE | BPF_PSEUDO_MAP_IDX_VALUE => map(Some(hi.imm as u32)),
-                s @ (BPF_PSEUDO_BTF_ID | BPF_PSEUDO_FUNC) => Err(ErrorKind::UnsupportedPseudoLoad(s)),
+                s @ (BPF_PSEUDO_BTF_ID | BPF_PSEUDO_FUNC) => {
+                    Err(ErrorKind::UnsupportedPseudoLoad(s))
+                }
                 s => Err(ErrorKind::BadRegister(s)),
             }
         }

@@ -105,7 +105,10 @@ pub enum ElfError {
     /// Relocations could not be applied.
     Relocation(String),
     /// No program of that name.
-    NoSuchProgram { wanted: String, available: Vec<String> },
+    NoSuchProgram {
+        wanted: String,
+        available: Vec<String>,
+    },
     /// The object has no program rvo can run.
     NoXdpProgram { available: Vec<String> },
     /// The chosen program cannot run on rvo.
@@ -113,7 +116,11 @@ pub enum ElfError {
     /// A map the device cannot hold.
     Map { map: String, reason: String },
     /// The compiler refused the program.
-    Compile { program: String, error: CompileError, line: Option<SourceLine> },
+    Compile {
+        program: String,
+        error: CompileError,
+        line: Option<SourceLine>,
+    },
 }
 
 impl fmt::Display for ElfError {
@@ -122,21 +129,38 @@ impl fmt::Display for ElfError {
             ElfError::Parse(e) => write!(f, "not a valid eBPF object: {e}"),
             ElfError::Relocation(e) => write!(f, "relocation failed: {e}"),
             ElfError::NoSuchProgram { wanted, available } => {
-                write!(f, "no program `{wanted}` (the object has: {})", available.join(", "))
+                write!(
+                    f,
+                    "no program `{wanted}` (the object has: {})",
+                    available.join(", ")
+                )
             }
-            ElfError::NoXdpProgram { available } if available.is_empty() => write!(f, "the object has no programs"),
+            ElfError::NoXdpProgram { available } if available.is_empty() => {
+                write!(f, "the object has no programs")
+            }
             ElfError::NoXdpProgram { available } => {
-                write!(f, "the object has no XDP program (it has: {})", available.join(", "))
+                write!(
+                    f,
+                    "the object has no XDP program (it has: {})",
+                    available.join(", ")
+                )
             }
             ElfError::Unsupported { program, reason } => write!(f, "program `{program}`: {reason}"),
             ElfError::Map { map, reason } => write!(f, "map `{map}`: {reason}"),
-            ElfError::Compile { program, error, line } => {
+            ElfError::Compile {
+                program,
+                error,
+                line,
+            } => {
                 write!(f, "program `{program}`: ")?;
                 match (error.pc, line) {
                     (Some(pc), Some(line)) => write!(
                         f,
                         "instruction {pc} (`{}`) at {line}: {}",
-                        crate::disasm::Disasm { insns: &error.insn, pc: 0 },
+                        crate::disasm::Disasm {
+                            insns: &error.insn,
+                            pc: 0
+                        },
                         error.kind
                     ),
                     _ => write!(f, "{error}"),
@@ -152,10 +176,14 @@ impl std::error::Error for ElfError {}
 fn btf_strings(file: &object::File<'_>) -> Option<Vec<u8>> {
     use object::{Object as _, ObjectSection as _};
     let data = file.section_by_name(".BTF")?.data().ok()?;
-    let u32_at = |i: usize| data.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let u32_at = |i: usize| {
+        data.get(i..i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
     let hdr_len = u32_at(4)? as usize;
     let (str_off, str_len) = (u32_at(16)? as usize, u32_at(20)? as usize);
-    data.get(hdr_len + str_off..hdr_len + str_off + str_len).map(<[u8]>::to_vec)
+    data.get(hdr_len + str_off..hdr_len + str_off + str_len)
+        .map(<[u8]>::to_vec)
 }
 
 fn string_at(strings: &[u8], off: u32) -> String {
@@ -192,7 +220,11 @@ pub fn parse_object(bytes: &[u8]) -> Result<ElfObject, ElfError> {
     let parsed = std::panic::catch_unwind(|| Object::parse(bytes))
         .map_err(|_| ElfError::Parse("corrupt ELF (inconsistent sections)".into()))?;
     let mut obj = parsed.map_err(|e| ElfError::Parse(error_chain(&e)))?;
-    let strings = object::File::parse(bytes).ok().as_ref().and_then(btf_strings).unwrap_or_default();
+    let strings = object::File::parse(bytes)
+        .ok()
+        .as_ref()
+        .and_then(btf_strings)
+        .unwrap_or_default();
 
     let mut names: Vec<String> = obj.maps.keys().cloned().collect();
     names.sort();
@@ -201,10 +233,16 @@ pub fn parse_object(bytes: &[u8]) -> Result<ElfObject, ElfError> {
         .map(|name| {
             let m = &obj.maps[name];
             let origin = match m.section_kind() {
-                EbpfSectionKind::Data | EbpfSectionKind::Rodata | EbpfSectionKind::Bss => MapOrigin::GlobalData,
+                EbpfSectionKind::Data | EbpfSectionKind::Rodata | EbpfSectionKind::Bss => {
+                    MapOrigin::GlobalData
+                }
                 _ => MapOrigin::Defined,
             };
-            let init = if origin == MapOrigin::GlobalData { m.data().to_vec() } else { Vec::new() };
+            let init = if origin == MapOrigin::GlobalData {
+                m.data().to_vec()
+            } else {
+                Vec::new()
+            };
             let desc = MapDesc {
                 map_type: m.map_type(),
                 key_size: m.key_size(),
@@ -214,13 +252,21 @@ pub fn parse_object(bytes: &[u8]) -> Result<ElfObject, ElfError> {
                 init_len: init.len() as u32,
                 ..MapDesc::default()
             };
-            ElfMap { name: name.clone(), desc, init, origin }
+            ElfMap {
+                name: name.clone(),
+                desc,
+                init,
+                origin,
+            }
         })
         .collect();
 
     let text_sections: HashSet<usize> = obj.functions.keys().map(|(section, _)| *section).collect();
     let relocated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let refs = names.iter().enumerate().map(|(i, n)| (n.as_str(), i as i32, &obj.maps[n]));
+        let refs = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as i32, &obj.maps[n]));
         let refs: Vec<_> = refs.collect();
         let mut o = obj.clone();
         o.relocate_maps(refs.into_iter(), &text_sections)
@@ -240,7 +286,13 @@ pub fn parse_object(bytes: &[u8]) -> Result<ElfObject, ElfError> {
             let insns = func
                 .instructions
                 .iter()
-                .map(|i| ebpf::Insn { opc: i.code, dst: i.dst_reg(), src: i.src_reg(), off: i.off, imm: i.imm })
+                .map(|i| ebpf::Insn {
+                    opc: i.code,
+                    dst: i.dst_reg(),
+                    src: i.src_reg(),
+                    off: i.off,
+                    imm: i.imm,
+                })
                 .collect();
             let mut lines: Vec<SourceLine> = func
                 .line_info
@@ -285,26 +337,38 @@ impl ElfObject {
     /// # Errors
     /// When there is no such program, none that is XDP, or several and none was named.
     pub fn program(&self, name: Option<&str>) -> Result<&ElfProgram, ElfError> {
-        let all = || self.programs.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
-        let p = match name {
-            Some(n) => self
-                .programs
+        let all = || {
+            self.programs
                 .iter()
-                .find(|p| p.name == n)
-                .ok_or_else(|| ElfError::NoSuchProgram { wanted: n.into(), available: all() })?,
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+        };
+        let p = match name {
+            Some(n) => self.programs.iter().find(|p| p.name == n).ok_or_else(|| {
+                ElfError::NoSuchProgram {
+                    wanted: n.into(),
+                    available: all(),
+                }
+            })?,
             None => {
                 let mut xdp = self.programs.iter().filter(|p| p.unsupported.is_none());
                 match (xdp.next(), xdp.next()) {
                     (Some(p), None) => p,
                     (Some(_), Some(_)) => {
-                        return Err(ElfError::NoSuchProgram { wanted: "(none given: choose with --prog)".into(), available: all() })
+                        return Err(ElfError::NoSuchProgram {
+                            wanted: "(none given: choose with --prog)".into(),
+                            available: all(),
+                        })
                     }
                     _ => return Err(ElfError::NoXdpProgram { available: all() }),
                 }
             }
         };
         match &p.unsupported {
-            Some(reason) => Err(ElfError::Unsupported { program: p.name.clone(), reason: reason.clone() }),
+            Some(reason) => Err(ElfError::Unsupported {
+                program: p.name.clone(),
+                reason: reason.clone(),
+            }),
             None => Ok(p),
         }
     }
@@ -316,7 +380,10 @@ impl ElfObject {
     /// A compile error with the program name and source line, or a map the device cannot hold.
     pub fn compile(&self, prog: &ElfProgram, opts: &Options) -> Result<Compiled, ElfError> {
         for m in &self.maps {
-            m.desc.memory_size().map_err(|e| ElfError::Map { map: m.name.clone(), reason: e.to_string() })?;
+            m.desc.memory_size().map_err(|e| ElfError::Map {
+                map: m.name.clone(),
+                reason: e.to_string(),
+            })?;
         }
         let order = self.tail_call_order(prog);
         let mut insns = Vec::new();
@@ -326,14 +393,26 @@ impl ElfObject {
             insns.extend_from_slice(&p.insns);
         }
         let descs: Vec<MapDesc> = self.maps.iter().map(|m| m.desc).collect();
-        let init: Vec<u8> = self.maps.iter().flat_map(|m| m.init.iter().copied()).collect();
-        let input = Input { insns: &insns, programs: &starts, maps: &descs, map_init: &init };
+        let init: Vec<u8> = self
+            .maps
+            .iter()
+            .flat_map(|m| m.init.iter().copied())
+            .collect();
+        let input = Input {
+            insns: &insns,
+            programs: &starts,
+            maps: &descs,
+            map_init: &init,
+        };
         compile_input(&input, opts).map_err(|error| self.locate(&order, &starts, error))
     }
 
     /// The programs in image order: `prog` first, then the object's other XDP programs.
     pub fn tail_call_order<'a>(&'a self, prog: &'a ElfProgram) -> Vec<&'a ElfProgram> {
-        let others = self.programs.iter().filter(|p| p.name != prog.name && p.unsupported.is_none());
+        let others = self
+            .programs
+            .iter()
+            .filter(|p| p.name != prog.name && p.unsupported.is_none());
         std::iter::once(prog).chain(others).collect()
     }
 
@@ -341,22 +420,40 @@ impl ElfObject {
     /// instruction index, the source line and (for maps) the map's name.
     fn locate(&self, order: &[&ElfProgram], starts: &[u32], mut error: CompileError) -> ElfError {
         if let crate::ErrorKind::Map(i, e) = error.kind {
-            let map = self.maps.get(i as usize).map_or_else(|| format!("#{i}"), |m| m.name.clone());
-            return ElfError::Map { map, reason: e.to_string() };
+            let map = self
+                .maps
+                .get(i as usize)
+                .map_or_else(|| format!("#{i}"), |m| m.name.clone());
+            return ElfError::Map {
+                map,
+                reason: e.to_string(),
+            };
         }
         let Some(pc) = error.pc else {
-            return ElfError::Compile { program: order[0].name.clone(), error, line: None };
+            return ElfError::Compile {
+                program: order[0].name.clone(),
+                error,
+                line: None,
+            };
         };
-        let which = starts.partition_point(|&s| s as usize <= pc).saturating_sub(1);
+        let which = starts
+            .partition_point(|&s| s as usize <= pc)
+            .saturating_sub(1);
         let prog = order[which];
         let local = pc - starts[which] as usize;
         error.pc = Some(local);
-        ElfError::Compile { program: prog.name.clone(), error, line: prog.line_of(local).cloned() }
+        ElfError::Compile {
+            program: prog.name.clone(),
+            error,
+            line: prog.line_of(local).cloned(),
+        }
     }
 
     /// The name Linux gives a map of this object (global data maps are named after the object
     /// and section; `bpftool` shows a suffix such as `.rodata`).
     pub fn map_type_name(&self, i: usize) -> &'static str {
-        self.maps.get(i).map_or("?", |m| linux_map_type_name(m.desc.map_type))
+        self.maps
+            .get(i)
+            .map_or("?", |m| linux_map_type_name(m.desc.map_type))
     }
 }

@@ -46,13 +46,17 @@ pub fn encode(
         return Err(CompileError::program(ErrorKind::CodeTooLarge(ws.n_bundles)));
     }
     let len = image_len(ws, lanes, init);
-    let out = out.get_mut(..len).ok_or(CompileError::program(ErrorKind::OutputTooSmall(len)))?;
+    let out = out
+        .get_mut(..len)
+        .ok_or(CompileError::program(ErrorKind::OutputTooSmall(len)))?;
     let header = ImageHeader {
         magic: IMAGE_MAGIC,
         version: IMAGE_VERSION,
         lanes: lanes as u8,
         code_bundles: ws.n_bundles as u32,
-        entry: ws.programs[..ws.n_programs].first().map_or(0, |&s| bundle_of_slot(ws, s as u16) as u32),
+        entry: ws.programs[..ws.n_programs]
+            .first()
+            .map_or(0, |&s| bundle_of_slot(ws, s as u16) as u32),
         stack_size: stack,
         data_len: data_len(ws, init) as u32,
         ebpf_insns: ebpf_insns as u32,
@@ -73,7 +77,12 @@ pub fn encode(
         out[at..at + 8].copy_from_slice(&insn.encode().to_le_bytes());
     }
     write_data(ws, init, &mut out[code_end..]);
-    Ok(ImageInfo { len, bundles: ws.n_bundles, insns: ws.n_code, header })
+    Ok(ImageInfo {
+        len,
+        bundles: ws.n_bundles,
+        insns: ws.n_code,
+        header,
+    })
 }
 
 /// The data section: map table, program entries, initial values.

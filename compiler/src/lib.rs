@@ -55,7 +55,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { lanes: 1, optimize: true }
+        Options {
+            lanes: 1,
+            optimize: true,
+        }
     }
 }
 
@@ -76,7 +79,12 @@ pub struct Input<'a> {
 impl<'a> Input<'a> {
     /// A single program without maps.
     pub fn program(insns: &'a [ebpf::Insn]) -> Input<'a> {
-        Input { insns, programs: &[], maps: &[], map_init: &[] }
+        Input {
+            insns,
+            programs: &[],
+            maps: &[],
+            map_init: &[],
+        }
     }
 }
 
@@ -109,9 +117,15 @@ pub fn compile(
 }
 
 fn set_programs(input: &Input<'_>, ws: &mut Workspace) -> Result<(), CompileError> {
-    let programs = if input.programs.is_empty() { &[0][..] } else { input.programs };
+    let programs = if input.programs.is_empty() {
+        &[0][..]
+    } else {
+        input.programs
+    };
     if programs.len() > ws.programs.len() {
-        return Err(CompileError::program(ErrorKind::TooManyMaps(programs.len())));
+        return Err(CompileError::program(ErrorKind::TooManyMaps(
+            programs.len(),
+        )));
     }
     for (i, &p) in programs.iter().enumerate() {
         if p as usize >= input.insns.len().max(1) {
@@ -126,7 +140,9 @@ fn set_programs(input: &Input<'_>, ws: &mut Workspace) -> Result<(), CompileErro
 /// Check every map and give it its range of map memory.
 fn layout_maps(input: &Input<'_>, ws: &mut Workspace) -> Result<(), CompileError> {
     if input.maps.len() > ws.maps.len() {
-        return Err(CompileError::program(ErrorKind::TooManyMaps(input.maps.len())));
+        return Err(CompileError::program(ErrorKind::TooManyMaps(
+            input.maps.len(),
+        )));
     }
     let mut offset: u64 = 0;
     let mut init_total: u64 = 0;
@@ -139,7 +155,11 @@ fn layout_maps(input: &Input<'_>, ws: &mut Workspace) -> Result<(), CompileError
         if offset + size as u64 > MAP_MEMORY as u64 {
             return Err(err(MapError::TooLarge));
         }
-        ws.maps[i] = MapDesc { offset: offset as u32, size, ..*m };
+        ws.maps[i] = MapDesc {
+            offset: offset as u32,
+            size,
+            ..*m
+        };
         offset += (size as u64 + 7) & !7;
         init_total += m.init_len as u64;
     }

@@ -67,11 +67,17 @@ pub fn lower(prog: &[Insn], ws: &mut Workspace) -> Result<(), CompileError> {
                     Some(off) if map.kind() == Some(MapType::Array) && off < map.value_size => {
                         Region::Map.addr(map.offset + off)
                     }
-                    Some(off) => return Err(CompileError::at(prog, pc, ErrorKind::BadMapValue(idx, off))),
+                    Some(off) => {
+                        return Err(CompileError::at(prog, pc, ErrorKind::BadMapValue(idx, off)))
+                    }
                 };
                 let d = reg(insn.dst);
                 out(R::ri(O::Movi32, d, addr as u32 as i32), Target::None, ws)?;
-                out(R::rri(O::Movhi, d, d, (addr >> 32) as i32), Target::None, ws)?;
+                out(
+                    R::rri(O::Movhi, d, d, (addr >> 32) as i32),
+                    Target::None,
+                    ws,
+                )?;
             }
             Kind::Plain => out(lower_plain(insn), Target::None, ws)?,
             Kind::Jump(t) => out(R::branch(O::Ja, reg(0), reg(0), 0, 0), slot(t), ws)?,

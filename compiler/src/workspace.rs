@@ -5,8 +5,8 @@
 //! clear error instead of unbounded memory use.
 
 use crate::decode::Kind;
-use rvo_isa::region::MAX_EBPF_INSNS;
 use rvo_isa::maps::{MapDesc, MAX_MAPS};
+use rvo_isa::region::MAX_EBPF_INSNS;
 use rvo_isa::{Insn as RInsn, Opcode};
 
 /// Most bpf-to-bpf functions in one program (Linux's `BPF_MAX_SUBPROGS`).

@@ -98,10 +98,7 @@ fn map_references_must_name_a_map() {
     ]
     .concat();
     let e = compile_bytes(&bytes, &Options::default()).expect_err("must be refused");
-    assert_eq!(
-        (e.pc, e.kind),
-        (Some(0), ErrorKind::BadMapIndex(3))
-    );
+    assert_eq!((e.pc, e.kind), (Some(0), ErrorKind::BadMapIndex(3)));
 }
 
 #[test]

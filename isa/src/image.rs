@@ -172,10 +172,20 @@ impl<'a> ImageView<'a> {
     pub fn tables(&self) -> Result<DataTables<'a>, ImageError> {
         let d = self.data;
         if d.is_empty() {
-            return Ok(DataTables { maps: &[], entries: &[], init: &[] });
+            return Ok(DataTables {
+                maps: &[],
+                entries: &[],
+                init: &[],
+            });
         }
-        let word = |i: usize| d.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize);
-        let (n_maps, n_progs) = (word(0).ok_or(ImageError::Truncated)?, word(4).ok_or(ImageError::Truncated)?);
+        let word = |i: usize| {
+            d.get(i..i + 4)
+                .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+        };
+        let (n_maps, n_progs) = (
+            word(0).ok_or(ImageError::Truncated)?,
+            word(4).ok_or(ImageError::Truncated)?,
+        );
         if n_maps > crate::maps::MAX_MAPS || n_progs > crate::maps::MAX_MAPS {
             return Err(ImageError::TooLarge);
         }
@@ -183,7 +193,11 @@ impl<'a> ImageView<'a> {
         let entries_end = maps_end + 4 * n_progs;
         let maps = d.get(8..maps_end).ok_or(ImageError::Truncated)?;
         let entries = d.get(maps_end..entries_end).ok_or(ImageError::Truncated)?;
-        Ok(DataTables { maps, entries, init: &d[entries_end..] })
+        Ok(DataTables {
+            maps,
+            entries,
+            init: &d[entries_end..],
+        })
     }
 
     /// Instruction word `lane` of bundle `bundle`.
@@ -207,12 +221,16 @@ pub struct DataTables<'a> {
 impl DataTables<'_> {
     /// The map descriptors.
     pub fn maps(&self) -> impl Iterator<Item = crate::maps::MapDesc> + '_ {
-        self.maps.chunks_exact(crate::maps::MAP_DESC_LEN).filter_map(crate::maps::MapDesc::from_bytes)
+        self.maps
+            .chunks_exact(crate::maps::MAP_DESC_LEN)
+            .filter_map(crate::maps::MapDesc::from_bytes)
     }
 
     /// Entry bundles of the object's programs.
     pub fn entries(&self) -> impl Iterator<Item = u32> + '_ {
-        self.entries.chunks_exact(4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        self.entries
+            .chunks_exact(4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     }
 }
 

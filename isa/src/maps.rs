@@ -146,9 +146,17 @@ pub enum MapError {
 impl fmt::Display for MapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MapError::UnsupportedType(t) => write!(f, "{} (type {t}) has no rvo map engine", linux_map_type_name(*t)),
+            MapError::UnsupportedType(t) => write!(
+                f,
+                "{} (type {t}) has no rvo map engine",
+                linux_map_type_name(*t)
+            ),
             MapError::BadSize => write!(f, "key, value or entry count is not valid for its type"),
-            MapError::TooLarge => write!(f, "does not fit the device's {} bytes of map memory", crate::region::MAP_MEMORY),
+            MapError::TooLarge => write!(
+                f,
+                "does not fit the device's {} bytes of map memory",
+                crate::region::MAP_MEMORY
+            ),
         }
     }
 }
@@ -172,7 +180,11 @@ impl MapDesc {
             1
         } else {
             let p = want.next_power_of_two();
-            if p == 0 { u32::MAX } else { p }
+            if p == 0 {
+                u32::MAX
+            } else {
+                p
+            }
         }
     }
 
@@ -183,14 +195,20 @@ impl MapDesc {
 
     /// Bytes of map memory this map needs, after checking its type and sizes.
     pub fn memory_size(&self) -> Result<u32, MapError> {
-        let kind = self.kind().ok_or(MapError::UnsupportedType(self.map_type))?;
+        let kind = self
+            .kind()
+            .ok_or(MapError::UnsupportedType(self.map_type))?;
         let ok = self.value_size > 0
             && self.max_entries > 0
             && match kind {
                 MapType::Array | MapType::PercpuArray => self.key_size == 4,
                 MapType::ProgArray => self.key_size == 4 && self.value_size == 4,
-                MapType::Devmap => self.key_size == 4 && (self.value_size == 4 || self.value_size == 8),
-                MapType::DevmapHash => self.key_size == 4 && (self.value_size == 4 || self.value_size == 8),
+                MapType::Devmap => {
+                    self.key_size == 4 && (self.value_size == 4 || self.value_size == 8)
+                }
+                MapType::DevmapHash => {
+                    self.key_size == 4 && (self.value_size == 4 || self.value_size == 8)
+                }
                 MapType::LpmTrie => self.key_size > 4 && self.key_size <= 4 + 256,
                 MapType::Hash | MapType::PercpuHash | MapType::LruHash => self.key_size > 0,
             };
@@ -265,14 +283,32 @@ mod tests {
 
     #[test]
     fn sizes_and_round_trip() {
-        let d = MapDesc { map_type: 1, key_size: 13, value_size: 4, max_entries: 100, ..MapDesc::default() };
+        let d = MapDesc {
+            map_type: 1,
+            key_size: 13,
+            value_size: 4,
+            max_entries: 100,
+            ..MapDesc::default()
+        };
         assert_eq!(d.slots(), 256);
         assert_eq!(d.slot_size(), 8 + 16 + 8);
         assert_eq!(d.memory_size(), Ok(256 * 32));
         assert_eq!(MapDesc::from_bytes(&d.to_bytes()), Some(d));
-        let ring = MapDesc { map_type: 27, key_size: 0, value_size: 0, max_entries: 4096, ..MapDesc::default() };
+        let ring = MapDesc {
+            map_type: 27,
+            key_size: 0,
+            value_size: 0,
+            max_entries: 4096,
+            ..MapDesc::default()
+        };
         assert_eq!(ring.memory_size(), Err(MapError::UnsupportedType(27)));
-        let huge = MapDesc { map_type: 2, key_size: 4, value_size: 4096, max_entries: 1 << 20, ..MapDesc::default() };
+        let huge = MapDesc {
+            map_type: 2,
+            key_size: 4,
+            value_size: 4096,
+            max_entries: 1 << 20,
+            ..MapDesc::default()
+        };
         assert_eq!(huge.memory_size(), Err(MapError::TooLarge));
     }
 }

@@ -28,7 +28,13 @@ pub enum Region {
 
 impl Region {
     /// Every region.
-    pub const ALL: [Region; 5] = [Region::Ctx, Region::Packet, Region::Stack, Region::Map, Region::MapRef];
+    pub const ALL: [Region; 5] = [
+        Region::Ctx,
+        Region::Packet,
+        Region::Stack,
+        Region::Map,
+        Region::MapRef,
+    ];
 
     /// The region a tag names.
     pub const fn from_tag(tag: u8) -> Option<Region> {
@@ -120,7 +126,7 @@ pub const PACKET_TAILROOM_RESERVED: u32 = 320;
 /// Largest packet the device accepts: the buffer less headroom and reserved tailroom.
 pub const MAX_PACKET: u32 = PACKET_BUFFER - PACKET_HEADROOM - PACKET_TAILROOM_RESERVED;
 /// Bytes of map memory.
-pub const MAP_MEMORY: u32 = 1 << 20;
+pub const MAP_MEMORY: u32 = 16 << 20;
 /// Instruction memory, in bundles.
 pub const IMEM_BUNDLES: usize = 4096;
 /// Most eBPF instructions the compiler accepts (Linux's `BPF_MAXINSNS`).

@@ -36,8 +36,6 @@ impl MapOpError {
     }
 }
 
-
-
 /// Why a device refused an image or a run.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -86,7 +84,9 @@ pub enum DeviceError {
     },
     /// A frame shorter than an Ethernet header: no NIC hands one to XDP, and Linux's
     /// `BPF_PROG_TEST_RUN` refuses it too.
-    #[error("a {len}-byte frame is shorter than an Ethernet header (14 bytes) and never reaches XDP")]
+    #[error(
+        "a {len}-byte frame is shorter than an Ethernet header (14 bytes) and never reaches XDP"
+    )]
     Runt {
         /// Its length.
         len: usize,
@@ -132,14 +132,25 @@ pub struct RunInput<'a> {
 impl<'a> RunInput<'a> {
     /// A raw run over `mem` with the default watchdog.
     pub fn raw(mem: &'a [u8]) -> RunInput<'a> {
-        RunInput { mem, budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET, mode: Mode::Raw }
+        RunInput {
+            mem,
+            budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET,
+            mode: Mode::Raw,
+        }
     }
 
     /// An XDP run over one packet, received on interface 1 queue 0 (what Linux's
     /// `BPF_PROG_TEST_RUN` reports without a context).
     pub fn xdp(packet: &'a [u8]) -> RunInput<'a> {
-        let mode = Mode::Xdp { ingress_ifindex: 1, rx_queue_index: 0 };
-        RunInput { mem: packet, budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET, mode }
+        let mode = Mode::Xdp {
+            ingress_ifindex: 1,
+            rx_queue_index: 0,
+        };
+        RunInput {
+            mem: packet,
+            budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET,
+            mode,
+        }
     }
 }
 
@@ -242,7 +253,13 @@ pub trait Device {
     ///
     /// # Errors
     /// Linux's errors, as [`DeviceError::Map`].
-    fn map_update(&mut self, map: usize, key: &[u8], value: &[u8], flags: u64) -> Result<(), DeviceError>;
+    fn map_update(
+        &mut self,
+        map: usize,
+        key: &[u8],
+        value: &[u8],
+        flags: u64,
+    ) -> Result<(), DeviceError>;
     /// `BPF_MAP_DELETE_ELEM`.
     ///
     /// # Errors
@@ -252,5 +269,9 @@ pub trait Device {
     ///
     /// # Errors
     /// Linux's errors, as [`DeviceError::Map`].
-    fn map_next_key(&mut self, map: usize, key: Option<&[u8]>) -> Result<Option<Vec<u8>>, DeviceError>;
+    fn map_next_key(
+        &mut self,
+        map: usize,
+        key: Option<&[u8]>,
+    ) -> Result<Option<Vec<u8>>, DeviceError>;
 }

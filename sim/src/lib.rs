@@ -10,7 +10,9 @@
 mod device;
 pub mod model;
 
-pub use device::{Counters, Device, DeviceError, FaultAt, MapOpError, Mode, Redirect, RunInput, RunOutcome};
+pub use device::{
+    Counters, Device, DeviceError, FaultAt, MapOpError, Mode, Redirect, RunInput, RunOutcome,
+};
 pub use model::IsaModel;
 
 /// The backends this build can open, by the name `--device` takes.

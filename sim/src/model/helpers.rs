@@ -42,12 +42,18 @@ impl Units<'_, '_> {
         match h {
             Helper::MapLookupElem => {
                 let (m, key) = self.map_key(a[0], a[1])?;
-                let (at, probes) = self.mem.maps.lookup(m, &key).map_err(|_| Fault::UnknownHelper(1))?;
+                let (at, probes) = self
+                    .mem
+                    .maps
+                    .lookup(m, &key)
+                    .map_err(|_| Fault::UnknownHelper(1))?;
                 none(at.map_or(0, |o| Region::Map.addr(o as u32)), probes)
             }
             Helper::MapUpdateElem => {
                 let (m, key) = self.map_key(a[0], a[1])?;
-                let value = self.mem.read(a[2], self.mem.maps.descs[m].value_size as usize)?;
+                let value = self
+                    .mem
+                    .read(a[2], self.mem.maps.descs[m].value_size as usize)?;
                 self.map_result(m, &key, |maps, key| maps.update(m, key, &value, a[3]))
             }
             Helper::MapDeleteElem => {
@@ -106,9 +112,17 @@ impl Units<'_, '_> {
     fn map_key(&mut self, handle: u64, key_ptr: u64) -> Result<(usize, Vec<u8>), Fault> {
         let m = match split_addr(handle) {
             Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
-            _ => return Err(Fault::OutOfBounds { addr: handle, size: 0, region: Some(Region::MapRef) }),
+            _ => {
+                return Err(Fault::OutOfBounds {
+                    addr: handle,
+                    size: 0,
+                    region: Some(Region::MapRef),
+                })
+            }
         };
-        let key = self.mem.read(key_ptr, self.mem.maps.descs[m].key_size as usize)?;
+        let key = self
+            .mem
+            .read(key_ptr, self.mem.maps.descs[m].key_size as usize)?;
         Ok((m, key))
     }
 
@@ -130,12 +144,16 @@ impl Units<'_, '_> {
             Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
             _ => return fail,
         };
-        if self.mem.maps.descs[m].kind() != Some(MapType::ProgArray) || index > u32::MAX as u64 || *self.tail_calls >= MAX_TAIL_CALLS {
+        if self.mem.maps.descs[m].kind() != Some(MapType::ProgArray)
+            || index > u32::MAX as u64
+            || *self.tail_calls >= MAX_TAIL_CALLS
+        {
             return fail;
         }
         match self.mem.maps.lookup(m, &(index as u32).to_le_bytes()) {
             Ok((Some(at), _)) => {
-                let slot = u32::from_le_bytes(self.mem.maps.value(m, at).try_into().unwrap_or([0; 4]));
+                let slot =
+                    u32::from_le_bytes(self.mem.maps.value(m, at).try_into().unwrap_or([0; 4]));
                 *self.tail_calls += 1;
                 // Slots hold program index + 1 (0 is empty).
                 Ok((0, 0, Effect::TailCall(slot - 1)))
@@ -144,20 +162,34 @@ impl Units<'_, '_> {
         }
     }
 
-    fn redirect_map(&mut self, handle: u64, key: u32, flags: u64) -> Result<(u64, u32, Effect), Fault> {
+    fn redirect_map(
+        &mut self,
+        handle: u64,
+        key: u32,
+        flags: u64,
+    ) -> Result<(u64, u32, Effect), Fault> {
         // Linux: the low two bits of the flags are the action when the entry is missing.
         let fallback = Ok((flags & 3, 1, Effect::None));
         let m = match split_addr(handle) {
             Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
             _ => return fallback,
         };
-        if !matches!(self.mem.maps.descs[m].kind(), Some(MapType::Devmap | MapType::DevmapHash)) {
+        if !matches!(
+            self.mem.maps.descs[m].kind(),
+            Some(MapType::Devmap | MapType::DevmapHash)
+        ) {
             return fallback;
         }
         match self.mem.maps.lookup(m, &key.to_le_bytes()) {
             Ok((Some(at), probes)) => {
-                let ifindex = u32::from_le_bytes(self.mem.maps.value(m, at)[..4].try_into().unwrap_or([0; 4]));
-                *self.redirect = Some(Redirect::Map { map: m as u32, key, ifindex });
+                let ifindex = u32::from_le_bytes(
+                    self.mem.maps.value(m, at)[..4].try_into().unwrap_or([0; 4]),
+                );
+                *self.redirect = Some(Redirect::Map {
+                    map: m as u32,
+                    key,
+                    ifindex,
+                });
                 Ok((4, probes, Effect::None))
             }
             _ => fallback,
@@ -175,23 +207,30 @@ impl Units<'_, '_> {
         let to = self.mem.read(a[2], to_size as usize)?;
         let mut scratch = Vec::with_capacity(from.len() + to.len());
         for w in from.chunks_exact(4) {
-            scratch.extend_from_slice(&(!u32::from_le_bytes([w[0], w[1], w[2], w[3]])).to_le_bytes());
+            scratch
+                .extend_from_slice(&(!u32::from_le_bytes([w[0], w[1], w[2], w[3]])).to_le_bytes());
         }
         scratch.extend_from_slice(&to);
         let cycles = 1 + scratch.len().div_ceil(8) as u32;
-        Ok((csum_partial(&scratch, a[4] as u32) as u64, cycles, Effect::None))
+        Ok((
+            csum_partial(&scratch, a[4] as u32) as u64,
+            cycles,
+            Effect::None,
+        ))
     }
 
     fn adjust_head(&mut self, delta: i32) -> u64 {
         let p = &mut self.mem.packet;
         let metalen = p.data - p.meta;
         let data = p.data as i64 + delta as i64;
-        if data < (PACKET_FRAME_RESERVED + metalen) as i64 || data > p.end as i64 - ETH_HLEN as i64 {
+        if data < (PACKET_FRAME_RESERVED + metalen) as i64 || data > p.end as i64 - ETH_HLEN as i64
+        {
             return neg(errno::EINVAL);
         }
         let data = data as u32;
         let new_meta = data - metalen;
-        p.buf.copy_within(p.meta as usize..p.data as usize, new_meta as usize);
+        p.buf
+            .copy_within(p.meta as usize..p.data as usize, new_meta as usize);
         p.meta = new_meta;
         p.data = data;
         0

@@ -3,7 +3,9 @@
 //! through the driver, `--maps` files) use the same engines, so both see one state.
 
 use crate::device::MapOpError;
-use rvo_isa::maps::{hash_key, update_flags, MapDesc, MapType, SLOT_DELETED, SLOT_FREE, SLOT_HEADER, SLOT_USED};
+use rvo_isa::maps::{
+    hash_key, update_flags, MapDesc, MapType, SLOT_DELETED, SLOT_FREE, SLOT_HEADER, SLOT_USED,
+};
 
 const fn round8(n: u32) -> usize {
     ((n + 7) & !7) as usize
@@ -23,7 +25,8 @@ pub struct Maps {
 }
 
 fn u32_at(mem: &[u8], at: usize) -> u32 {
-    mem.get(at..at + 4).map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    mem.get(at..at + 4)
+        .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 fn set_u32(mem: &mut [u8], at: usize, v: u32) {
@@ -58,18 +61,30 @@ fn lpm_covers(entry: &[u8], data: &[u8]) -> bool {
 impl Maps {
     /// Lay out the maps of an image and write their initial values.
     pub fn new(descs: Vec<MapDesc>, init: &[u8]) -> Maps {
-        let end = descs.iter().map(|d| d.offset as usize + d.size as usize).max().unwrap_or(0);
+        let end = descs
+            .iter()
+            .map(|d| d.offset as usize + d.size as usize)
+            .max()
+            .unwrap_or(0);
         let mut mem = vec![0u8; end];
         let mut at = 0;
         for d in &descs {
             let n = d.init_len as usize;
-            if let (Some(dst), Some(src)) = (mem.get_mut(d.offset as usize..d.offset as usize + n), init.get(at..at + n)) {
+            if let (Some(dst), Some(src)) = (
+                mem.get_mut(d.offset as usize..d.offset as usize + n),
+                init.get(at..at + n),
+            ) {
                 dst.copy_from_slice(src);
             }
             at += n;
         }
         let counts = vec![0; descs.len()];
-        Maps { descs, mem, counts, clock: 0 }
+        Maps {
+            descs,
+            mem,
+            counts,
+            clock: 0,
+        }
     }
 
     fn desc(&self, m: usize) -> Result<(MapDesc, MapType), MapOpError> {
@@ -150,7 +165,10 @@ impl Maps {
                 if kind == MapType::LruHash {
                     self.touch(&d, i);
                 }
-                (Some(Self::slot(&d, i) + SLOT_HEADER as usize + round8(d.key_size)), probes)
+                (
+                    Some(Self::slot(&d, i) + SLOT_HEADER as usize + round8(d.key_size)),
+                    probes,
+                )
             }
             Err(_) => (None, probes),
         })
@@ -180,9 +198,18 @@ impl Maps {
     }
 
     /// Create or replace an entry, with Linux's flag semantics.
-    pub fn update(&mut self, m: usize, key: &[u8], value: &[u8], flags: u64) -> Result<u32, MapOpError> {
+    pub fn update(
+        &mut self,
+        m: usize,
+        key: &[u8],
+        value: &[u8],
+        flags: u64,
+    ) -> Result<u32, MapOpError> {
         let (d, kind) = self.desc(m)?;
-        if key.len() != d.key_size as usize || value.len() != d.value_size as usize || flags > update_flags::EXIST {
+        if key.len() != d.key_size as usize
+            || value.len() != d.value_size as usize
+            || flags > update_flags::EXIST
+        {
             return Err(MapOpError::Inval);
         }
         if !kind.is_hashed() {
@@ -226,7 +253,14 @@ impl Maps {
 
     /// A slot for a new key: a free one while below `max_entries`; for LRU maps, the least
     /// recently used entry's slot when full.
-    fn insert_slot(&mut self, m: usize, d: &MapDesc, kind: MapType, key: &[u8], free: Option<u32>) -> Result<u32, MapOpError> {
+    fn insert_slot(
+        &mut self,
+        m: usize,
+        d: &MapDesc,
+        kind: MapType,
+        key: &[u8],
+        free: Option<u32>,
+    ) -> Result<u32, MapOpError> {
         if self.counts[m] >= d.max_entries {
             if kind != MapType::LruHash {
                 return Err(MapOpError::TooBig);
@@ -304,7 +338,13 @@ mod tests {
     use super::*;
 
     fn map(kind: MapType, key_size: u32, value_size: u32, max_entries: u32) -> Maps {
-        let mut d = MapDesc { map_type: kind as u32, key_size, value_size, max_entries, ..MapDesc::default() };
+        let mut d = MapDesc {
+            map_type: kind as u32,
+            key_size,
+            value_size,
+            max_entries,
+            ..MapDesc::default()
+        };
         d.size = d.memory_size().expect("valid map");
         Maps::new(vec![d], &[])
     }
@@ -314,12 +354,24 @@ mod tests {
         let mut m = map(MapType::Hash, 4, 8, 2);
         let (k1, k2, k3) = (1u32.to_le_bytes(), 2u32.to_le_bytes(), 3u32.to_le_bytes());
         let v = 7u64.to_le_bytes();
-        assert_eq!(m.update(0, &k1, &v, update_flags::EXIST), Err(MapOpError::NoEnt));
+        assert_eq!(
+            m.update(0, &k1, &v, update_flags::EXIST),
+            Err(MapOpError::NoEnt)
+        );
         assert!(m.update(0, &k1, &v, update_flags::NOEXIST).is_ok());
-        assert_eq!(m.update(0, &k1, &v, update_flags::NOEXIST), Err(MapOpError::Exists));
+        assert_eq!(
+            m.update(0, &k1, &v, update_flags::NOEXIST),
+            Err(MapOpError::Exists)
+        );
         assert!(m.update(0, &k2, &v, update_flags::ANY).is_ok());
-        assert_eq!(m.update(0, &k3, &v, update_flags::ANY), Err(MapOpError::TooBig));
-        assert!(m.update(0, &k2, &v, update_flags::ANY).is_ok(), "replacing is not adding");
+        assert_eq!(
+            m.update(0, &k3, &v, update_flags::ANY),
+            Err(MapOpError::TooBig)
+        );
+        assert!(
+            m.update(0, &k2, &v, update_flags::ANY).is_ok(),
+            "replacing is not adding"
+        );
         assert!(m.delete(0, &k1).is_ok());
         assert_eq!(m.delete(0, &k1), Err(MapOpError::NoEnt));
         assert!(m.update(0, &k3, &v, update_flags::ANY).is_ok());
@@ -350,17 +402,33 @@ mod tests {
     #[test]
     fn arrays_and_lpm() {
         let mut a = map(MapType::Array, 4, 4, 4);
-        assert_eq!(a.update(0, &9u32.to_le_bytes(), &[1, 0, 0, 0], 0), Err(MapOpError::TooBig));
-        assert_eq!(a.update(0, &1u32.to_le_bytes(), &[1, 0, 0, 0], 1), Err(MapOpError::Exists));
+        assert_eq!(
+            a.update(0, &9u32.to_le_bytes(), &[1, 0, 0, 0], 0),
+            Err(MapOpError::TooBig)
+        );
+        assert_eq!(
+            a.update(0, &1u32.to_le_bytes(), &[1, 0, 0, 0], 1),
+            Err(MapOpError::Exists)
+        );
         assert_eq!(a.delete(0, &1u32.to_le_bytes()), Err(MapOpError::Inval));
         let mut t = map(MapType::LpmTrie, 8, 4, 8);
         let key = |len: u32, a: [u8; 4]| [len.to_le_bytes(), a].concat();
-        t.update(0, &key(8, [10, 0, 0, 0]), &[1, 0, 0, 0], 0).expect("10/8");
-        t.update(0, &key(24, [10, 1, 2, 0]), &[2, 0, 0, 0], 0).expect("10.1.2/24");
-        let hit = |t: &mut Maps, a| t.lookup(0, &key(32, a)).expect("lookup").0.map(|at| t.value(0, at)[0]);
+        t.update(0, &key(8, [10, 0, 0, 0]), &[1, 0, 0, 0], 0)
+            .expect("10/8");
+        t.update(0, &key(24, [10, 1, 2, 0]), &[2, 0, 0, 0], 0)
+            .expect("10.1.2/24");
+        let hit = |t: &mut Maps, a| {
+            t.lookup(0, &key(32, a))
+                .expect("lookup")
+                .0
+                .map(|at| t.value(0, at)[0])
+        };
         assert_eq!(hit(&mut t, [10, 1, 2, 3]), Some(2));
         assert_eq!(hit(&mut t, [10, 9, 9, 9]), Some(1));
         assert_eq!(hit(&mut t, [11, 0, 0, 0]), None);
-        assert_eq!(t.update(0, &key(33, [0; 4]), &[0; 4], 0), Err(MapOpError::Inval));
+        assert_eq!(
+            t.update(0, &key(33, [0; 4]), &[0; 4], 0),
+            Err(MapOpError::Inval)
+        );
     }
 }

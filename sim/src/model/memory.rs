@@ -19,12 +19,21 @@ pub struct Packet {
 impl Packet {
     /// A packet at `headroom` in a buffer of the device's size (or exactly `bytes` when raw).
     pub fn new(bytes: &[u8], headroom: u32) -> Packet {
-        let size = if headroom == 0 { bytes.len() } else { PACKET_BUFFER as usize };
+        let size = if headroom == 0 {
+            bytes.len()
+        } else {
+            PACKET_BUFFER as usize
+        };
         let mut buf = vec![0u8; size];
         let start = headroom as usize;
         buf[start..start + bytes.len()].copy_from_slice(bytes);
         let end = headroom + bytes.len() as u32;
-        Packet { buf, meta: headroom, data: headroom, end }
+        Packet {
+            buf,
+            meta: headroom,
+            data: headroom,
+            end,
+        }
     }
 
     /// The packet bytes, `data..end`.
@@ -76,7 +85,11 @@ impl Memory<'_> {
     /// Load `size` bytes, zero-extended; context loads go to the context unit.
     pub fn load(&mut self, addr: u64, size: u8) -> Result<u64, Fault> {
         if let (Some((Region::Ctx, off)), Some(ctx)) = (split_addr(addr), self.ctx) {
-            return self.load_ctx(off, size, ctx).ok_or(Fault::OutOfBounds { addr, size, region: Some(Region::Ctx) });
+            return self.load_ctx(off, size, ctx).ok_or(Fault::OutOfBounds {
+                addr,
+                size,
+                region: Some(Region::Ctx),
+            });
         }
         let bytes = self.slice(addr, size, false)?;
         let mut v = [0u8; 8];
@@ -111,7 +124,9 @@ impl Memory<'_> {
 
     /// Read `len` bytes (for helpers taking a buffer), each checked like any access.
     pub fn read(&mut self, addr: u64, len: usize) -> Result<Vec<u8>, Fault> {
-        (0..len as u64).map(|i| self.load(addr.wrapping_add(i), 1).map(|b| b as u8)).collect()
+        (0..len as u64)
+            .map(|i| self.load(addr.wrapping_add(i), 1).map(|b| b as u8))
+            .collect()
     }
 
     /// Write `bytes` (for helpers filling a buffer): all or nothing.

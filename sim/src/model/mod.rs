@@ -14,8 +14,14 @@ use crate::device::{Counters, Device, DeviceError, FaultAt, Mode, Redirect, RunI
 use helpers::{Effect, Units};
 use maps::Maps;
 use memory::{CtxFields, Memory, Packet};
-use rvo_isa::region::{Region, MAX_CALL_DEPTH, MAX_LANES, MAX_PACKET, PACKET_BUFFER, PACKET_HEADROOM, STACK_SIZE, TAKEN_BRANCH_PENALTY};
-use rvo_isa::{bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Insn, MapDesc, Opcode as O, Verdict, NUM_REGS};
+use rvo_isa::region::{
+    Region, MAX_CALL_DEPTH, MAX_LANES, MAX_PACKET, PACKET_BUFFER, PACKET_HEADROOM, STACK_SIZE,
+    TAKEN_BRANCH_PENALTY,
+};
+use rvo_isa::{
+    bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Insn, MapDesc, Opcode as O,
+    Verdict, NUM_REGS,
+};
 
 type Bundle = [Insn; MAX_LANES];
 
@@ -56,7 +62,12 @@ impl Default for IsaModel {
 impl IsaModel {
     /// A model with nothing loaded.
     pub fn new() -> IsaModel {
-        IsaModel { program: None, maps: Maps::default(), counters: Counters::default(), prandom: 0x2545_f491 }
+        IsaModel {
+            program: None,
+            maps: Maps::default(),
+            counters: Counters::default(),
+            prandom: 0x2545_f491,
+        }
     }
 }
 
@@ -69,9 +80,16 @@ fn decode_image(image: &[u8]) -> Result<(Program, Maps), DeviceError> {
     for b in 0..n {
         let mut bundle = [Insn::bare(O::Nop); MAX_LANES];
         for (lane, slot) in bundle.iter_mut().enumerate().take(lanes) {
-            *slot = Insn::decode(view.word(b, lane)).map_err(|err| DeviceError::Decode { bundle: b, lane, err })?;
+            *slot = Insn::decode(view.word(b, lane)).map_err(|err| DeviceError::Decode {
+                bundle: b,
+                lane,
+                err,
+            })?;
             let target = slot.target() as usize;
-            let branches = matches!(slot.op.format(), Format::BranchRr | Format::BranchRi | Format::Jump | Format::Call);
+            let branches = matches!(
+                slot.op.format(),
+                Format::BranchRr | Format::BranchRi | Format::Jump | Format::Call
+            );
             if branches && target >= n {
                 return Err(DeviceError::BadTarget { bundle: b, target });
             }
@@ -86,19 +104,36 @@ fn decode_image(image: &[u8]) -> Result<(Program, Maps), DeviceError> {
         entries.push(view.header.entry);
     }
     if let Some(&bad) = entries.iter().find(|&&e| e as usize >= n) {
-        return Err(DeviceError::BadTarget { bundle: 0, target: bad as usize });
+        return Err(DeviceError::BadTarget {
+            bundle: 0,
+            target: bad as usize,
+        });
     }
     let descs: Vec<MapDesc> = tables.maps().collect();
     let mut end = 0u64;
     for d in &descs {
-        let size = d.memory_size().map_err(|_| DeviceError::Image(rvo_isa::ImageError::TooLarge))?;
-        if size != d.size || (d.offset as u64) < end || d.offset as u64 + size as u64 > Region::Map.capacity() as u64 {
+        let size = d
+            .memory_size()
+            .map_err(|_| DeviceError::Image(rvo_isa::ImageError::TooLarge))?;
+        if size != d.size
+            || (d.offset as u64) < end
+            || d.offset as u64 + size as u64 > Region::Map.capacity() as u64
+        {
             return Err(DeviceError::Image(rvo_isa::ImageError::TooLarge));
         }
         end = d.offset as u64 + size as u64;
     }
     let maps = Maps::new(descs, tables.init);
-    Ok((Program { lanes, entry: view.header.entry, entries, bundles, cycles }, maps))
+    Ok((
+        Program {
+            lanes,
+            entry: view.header.entry,
+            entries,
+            bundles,
+            cycles,
+        },
+        maps,
+    ))
 }
 
 /// The state of one run.
@@ -241,7 +276,11 @@ impl Run<'_, '_> {
                 Ok(Flow::Next)
             }
             Effect::TailCall(p) => {
-                let entry = *self.prog.entries.get(p as usize).ok_or(Fault::PcOutOfRange(p))?;
+                let entry = *self
+                    .prog
+                    .entries
+                    .get(p as usize)
+                    .ok_or(Fault::PcOutOfRange(p))?;
                 // The called program replaces this one: frames are dropped, the stack restarts.
                 self.frames.clear();
                 self.regs[10] = Region::Stack.addr(STACK_SIZE);
@@ -313,16 +352,33 @@ impl IsaModel {
         let prog = self.program.as_ref().ok_or(DeviceError::NoImage)?;
         let (packet, ctx) = match input.mode {
             Mode::Raw => (Packet::new(input.mem, 0), None),
-            Mode::Xdp { ingress_ifindex, rx_queue_index } => {
-                (Packet::new(input.mem, PACKET_HEADROOM), Some(CtxFields { ingress_ifindex, rx_queue_index }))
-            }
+            Mode::Xdp {
+                ingress_ifindex,
+                rx_queue_index,
+            } => (
+                Packet::new(input.mem, PACKET_HEADROOM),
+                Some(CtxFields {
+                    ingress_ifindex,
+                    rx_queue_index,
+                }),
+            ),
         };
-        let limit = if ctx.is_some() { MAX_PACKET } else { PACKET_BUFFER };
+        let limit = if ctx.is_some() {
+            MAX_PACKET
+        } else {
+            PACKET_BUFFER
+        };
         if ctx.is_some() && input.mem.len() < ETH_HLEN {
-            return Err(DeviceError::Runt { len: input.mem.len() });
+            return Err(DeviceError::Runt {
+                len: input.mem.len(),
+            });
         }
         if input.mem.len() > limit as usize {
-            return Err(DeviceError::InputTooLarge { len: input.mem.len(), region: Region::Packet.name(), capacity: limit });
+            return Err(DeviceError::InputTooLarge {
+                len: input.mem.len(),
+                region: Region::Packet.name(),
+                capacity: limit,
+            });
         }
         let mut regs = [0u64; NUM_REGS];
         match ctx {
@@ -336,7 +392,12 @@ impl IsaModel {
         let mut run = Run {
             prog,
             regs,
-            mem: Memory { ctx, packet, stack: [0; STACK_SIZE as usize], maps: &mut self.maps },
+            mem: Memory {
+                ctx,
+                packet,
+                stack: [0; STACK_SIZE as usize],
+                maps: &mut self.maps,
+            },
             frames: Vec::with_capacity(MAX_CALL_DEPTH),
             cycles: 0,
             bundles: 0,
@@ -349,8 +410,16 @@ impl IsaModel {
         let result = run.run(input.budget);
         let fault = result.err();
         let r0 = if fault.is_some() { 0 } else { run.regs[0] };
-        let verdict = if fault.is_some() { Verdict::Aborted } else { Verdict::from_r0(r0) };
-        let mem = if ctx.is_some() { run.mem.packet.bytes().to_vec() } else { run.mem.packet.buf };
+        let verdict = if fault.is_some() {
+            Verdict::Aborted
+        } else {
+            Verdict::from_r0(r0)
+        };
+        let mem = if ctx.is_some() {
+            run.mem.packet.bytes().to_vec()
+        } else {
+            run.mem.packet.buf
+        };
         let outcome = RunOutcome {
             r0,
             verdict,
@@ -359,7 +428,11 @@ impl IsaModel {
             bundles: run.bundles,
             insns: run.insns,
             mem,
-            redirect: if verdict == Verdict::Redirect { run.redirect } else { None },
+            redirect: if verdict == Verdict::Redirect {
+                run.redirect
+            } else {
+                None
+            },
         };
         Ok(outcome)
     }
@@ -400,15 +473,28 @@ impl Device for IsaModel {
         Ok(at.map(|at| self.maps.value(map, at).to_vec()))
     }
 
-    fn map_update(&mut self, map: usize, key: &[u8], value: &[u8], flags: u64) -> Result<(), DeviceError> {
-        self.maps.update(map, key, value, flags).map(|_| ()).map_err(map_err(map))
+    fn map_update(
+        &mut self,
+        map: usize,
+        key: &[u8],
+        value: &[u8],
+        flags: u64,
+    ) -> Result<(), DeviceError> {
+        self.maps
+            .update(map, key, value, flags)
+            .map(|_| ())
+            .map_err(map_err(map))
     }
 
     fn map_delete(&mut self, map: usize, key: &[u8]) -> Result<(), DeviceError> {
         self.maps.delete(map, key).map(|_| ()).map_err(map_err(map))
     }
 
-    fn map_next_key(&mut self, map: usize, key: Option<&[u8]>) -> Result<Option<Vec<u8>>, DeviceError> {
+    fn map_next_key(
+        &mut self,
+        map: usize,
+        key: Option<&[u8]>,
+    ) -> Result<Option<Vec<u8>>, DeviceError> {
         self.maps.next_key(map, key).map_err(map_err(map))
     }
 }
