@@ -1,6 +1,7 @@
 //! Shared pieces of the `rvo` binaries: reading programs in the forms users have them, and
 //! printing code side by side.
 
+pub mod check;
 pub mod conformance;
 pub mod input;
 pub mod listing;

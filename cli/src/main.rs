@@ -101,6 +101,23 @@ enum Cmd {
         #[command(flatten)]
         opts: CompileOpts,
     },
+    /// Run an XDP object on Linux (BPF_PROG_TEST_RUN, as root) and on rvo over the same
+    /// packets and maps, and report every difference: verdict, bytes, metadata, maps.
+    Check {
+        /// The XDP ELF object.
+        program: PathBuf,
+        /// Packets to run.
+        #[arg(long)]
+        pcap: PathBuf,
+        /// Initial map contents (bpftool map dump -j, per map name).
+        #[arg(long)]
+        maps: Option<PathBuf>,
+        /// Backend rvo runs on.
+        #[arg(long, default_value = "model")]
+        device: String,
+        #[command(flatten)]
+        opts: CompileOpts,
+    },
     /// Run a raw program once (r1 = memory, r2 = its length) and print r0.
     Exec {
         /// Assembly, raw instructions, a .data file (its memory is used) or an rvo image.
@@ -245,6 +262,48 @@ fn run(cli: Cli) -> Result<()> {
                 let after: Vec<Packet> = reports.iter().map(|r| r.packet_out.clone()).collect();
                 write_pcap_file(&path, &after)?;
             }
+            Ok(())
+        }
+        Cmd::Check {
+            program,
+            pcap,
+            maps,
+            device,
+            opts,
+        } => {
+            let packets: Vec<Vec<u8>> =
+                read_pcap_file(&pcap)?.into_iter().map(|p| p.data).collect();
+            let state = match &maps {
+                Some(m) => maps_json::read(m)?,
+                None => maps_json::MapsState::new(),
+            };
+            rvo_linux::availability()
+                .map_err(|why| anyhow!("Linux cannot run the program here: {why}"))?;
+            let report = rvo_cli::check::check(
+                &program,
+                opts.prog.as_deref(),
+                &packets,
+                &state,
+                &opts.options(),
+                &device,
+            )?;
+            println!(
+                "{} ({}) over {}: {} packets",
+                program.display(),
+                report.program,
+                pcap.display(),
+                report.packets
+            );
+            for d in &report.differences {
+                println!("  DIFF {d}");
+            }
+            if !report.differences.is_empty() {
+                bail!(
+                    "{} difference(s) between Linux and rvo",
+                    report.differences.len()
+                );
+            }
+            println!("identical to Linux: verdicts, packet bytes, metadata and maps");
             Ok(())
         }
         Cmd::Exec {

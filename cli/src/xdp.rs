@@ -52,8 +52,12 @@ pub struct XdpSession {
     /// The compiled image.
     pub compiled: Compiled,
     dev: Box<dyn Device>,
-    /// Per-CPU values of CPUs other than the device's (CPU 0), kept for dumps.
+    /// Per-CPU values of the host's CPUs, kept for dumps; the device's own CPU's values live
+    /// on the device.
     host_cpus: BTreeMap<(usize, Vec<u8>), Vec<Vec<u8>>>,
+    /// Which CPU the device stands for in per-CPU maps (where its values go in dumps and
+    /// come from in maps files). 0 unless matched to a Linux run pinned elsewhere.
+    pub device_cpu: usize,
 }
 
 impl XdpSession {
@@ -92,6 +96,7 @@ impl XdpSession {
             compiled,
             dev,
             host_cpus: BTreeMap::new(),
+            device_cpu: 0,
         })
     }
 
@@ -125,9 +130,16 @@ impl XdpSession {
                 );
             }
             for (key, values) in &contents.entries {
-                let value = values
-                    .first()
-                    .with_context(|| format!("map `{name}`: an entry has no value"))?;
+                // Per-CPU maps: one value for every CPU, or one per CPU.
+                let per_cpu = desc.kind().is_some_and(MapType::is_percpu);
+                let own = if per_cpu && values.len() > 1 {
+                    self.device_cpu
+                } else {
+                    0
+                };
+                let value = values.get(own).with_context(|| {
+                    format!("map `{name}`: an entry has no value for CPU {own}")
+                })?;
                 if key.len() != desc.key_size as usize || value.len() != desc.value_size as usize {
                     bail!(
                         "map `{name}`: entry with a {}-byte key and {}-byte value, but the map has {}-byte keys and {}-byte values",
@@ -140,9 +152,13 @@ impl XdpSession {
                 self.dev
                     .map_update(m, key, value, update_flags::ANY)
                     .with_context(|| format!("map `{name}`: cannot set key {key:02x?}"))?;
-                if values.len() > 1 {
-                    self.host_cpus
-                        .insert((m, key.clone()), values[1..].to_vec());
+                if per_cpu {
+                    let all = if values.len() > 1 {
+                        values.clone()
+                    } else {
+                        vec![value.clone(); possible_cpus()]
+                    };
+                    self.host_cpus.insert((m, key.clone()), all);
                 }
             }
         }
@@ -208,13 +224,19 @@ impl XdpSession {
             let mut key: Option<Vec<u8>> = None;
             while let Some(next) = self.dev.map_next_key(m, key.as_deref())? {
                 let value = self.dev.map_lookup(m, &next)?.unwrap_or_default();
-                let mut values = vec![value];
+                let mut values = vec![value.clone()];
                 if per_cpu {
-                    let others = self.host_cpus.get(&(m, next.clone()));
-                    for cpu in 1..cpus {
-                        let v = others.and_then(|o| o.get(cpu - 1)).cloned();
-                        values.push(v.unwrap_or_else(|| vec![0; map.desc.value_size as usize]));
-                    }
+                    let host = self.host_cpus.get(&(m, next.clone()));
+                    let zero = vec![0; map.desc.value_size as usize];
+                    values = (0..cpus.max(self.device_cpu + 1))
+                        .map(|cpu| match cpu == self.device_cpu {
+                            true => value.clone(),
+                            false => host
+                                .and_then(|h| h.get(cpu))
+                                .cloned()
+                                .unwrap_or_else(|| zero.clone()),
+                        })
+                        .collect();
                 }
                 c.entries.insert(next.clone(), values);
                 key = Some(next);

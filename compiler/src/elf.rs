@@ -10,7 +10,7 @@
 use crate::{compile_input, ebpf, CompileError, Compiled, Input, Options};
 use aya_obj::programs::XdpAttachType;
 use aya_obj::{EbpfSectionKind, Object, ProgramSection};
-use rvo_isa::maps::{linux_map_type_name, MapDesc};
+use rvo_isa::maps::MapDesc;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -118,8 +118,8 @@ pub enum ElfError {
     /// The compiler refused the program.
     Compile {
         program: String,
-        error: CompileError,
-        line: Option<SourceLine>,
+        error: Box<CompileError>,
+        line: Option<Box<SourceLine>>,
     },
 }
 
@@ -432,7 +432,7 @@ impl ElfObject {
         let Some(pc) = error.pc else {
             return ElfError::Compile {
                 program: order[0].name.clone(),
-                error,
+                error: Box::new(error),
                 line: None,
             };
         };
@@ -444,16 +444,8 @@ impl ElfObject {
         error.pc = Some(local);
         ElfError::Compile {
             program: prog.name.clone(),
-            error,
-            line: prog.line_of(local).cloned(),
+            error: Box::new(error),
+            line: prog.line_of(local).cloned().map(Box::new),
         }
-    }
-
-    /// The name Linux gives a map of this object (global data maps are named after the object
-    /// and section; `bpftool` shows a suffix such as `.rodata`).
-    pub fn map_type_name(&self, i: usize) -> &'static str {
-        self.maps
-            .get(i)
-            .map_or("?", |m| linux_map_type_name(m.desc.map_type))
     }
 }

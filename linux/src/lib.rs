@@ -3,7 +3,10 @@
 //! [`run_xdp`] loads a BPF ELF object into the running kernel (so the kernel verifier judges
 //! it), fills maps, runs one XDP program over packets with `BPF_PROG_TEST_RUN`, and reads
 //! every map back. [`verify_xdp`] only loads. [`availability`] tells whether this process can
-//! do either. Everything is freed when the call returns: nothing is pinned or attached.
+//! do either. Everything is freed when the call returns: nothing is attached, and nothing
+//! stays pinned. (libbpf pins maps declared with `LIBBPF_PIN_BY_NAME` at load; they go into
+//! a fresh directory `/sys/fs/bpf/rvo-linux-PID-N`, so no existing pin is reused, and are
+//! unpinned right after load, the directory removed.)
 //!
 //! # What `BPF_PROG_TEST_RUN` does for XDP
 //!
@@ -33,7 +36,7 @@
 //! - **Metadata.** `data_meta` = `data` at entry (no metadata). `bpf_xdp_adjust_meta(ctx, d)`
 //!   may move `data_meta` down by a multiple of 4 (else `-EACCES`) as far as
 //!   `data_hard_start + 40` (`sizeof(struct xdp_frame)`), so at most [`MAX_METADATA`] = 216
-//!   bytes (the kernel's own limit, 252, is never reached here).
+//!   bytes: the headroom binds before the kernel's own metadata limit (older kernels: 32).
 //! - **Head.** `bpf_xdp_adjust_head(ctx, d)` may move `data` down to `data_hard_start + 40`
 //!   (so grow by at most 216 = 256 - 40 bytes, less any metadata) and up while at least 14
 //!   bytes remain; `-EINVAL` otherwise. Metadata moves along with `data`.
@@ -125,6 +128,9 @@ pub struct MapState {
     pub per_cpu: bool,
     /// The entries (order: see [`is_readable_map_type`]).
     pub entries: Vec<MapEntry>,
+    /// As input to a `PROG_ARRAY`: slot key and the name of an XDP program of the same
+    /// object, whose file descriptor goes into the slot after load.
+    pub programs: Vec<(Vec<u8>, String)>,
 }
 
 impl MapState {

@@ -124,6 +124,9 @@ pub(crate) fn set_after_load(object: &Object, init: &[&MapState]) -> Result<(), 
             });
         };
         let per_cpu = map.map_type().is_percpu();
+        for (key, prog) in &state.programs {
+            set_program_slot(object, &state.name, &map, key, prog)?;
+        }
         for entry in &state.entries {
             check_entry(
                 &state.name,
@@ -151,6 +154,41 @@ pub(crate) fn set_after_load(object: &Object, init: &[&MapState]) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Puts the file descriptor of the object's program `prog` into slot `key` of a program array.
+fn set_program_slot(
+    object: &Object,
+    name: &str,
+    map: &libbpf_rs::Map,
+    key: &[u8],
+    prog: &str,
+) -> Result<(), LinuxError> {
+    use std::os::fd::{AsFd, AsRawFd};
+    let err = |errno, reason: String| LinuxError::MapUpdate {
+        map: name.to_string(),
+        key: key.to_vec(),
+        errno,
+        reason,
+    };
+    if map.map_type() != MapType::ProgArray {
+        return Err(err(
+            Some(22),
+            "only a program array takes program names".to_string(),
+        ));
+    }
+    let program = object
+        .progs()
+        .find(|p| p.name().to_string_lossy() == prog)
+        .ok_or_else(|| {
+            err(
+                Some(2),
+                format!("no program `{prog}` is loaded from this object"),
+            )
+        })?;
+    let fd = program.as_fd().as_raw_fd() as u32;
+    map.update(key, &fd.to_ne_bytes(), MapFlags::ANY)
+        .map_err(|e| err(errno_of(&e), e.to_string()))
 }
 
 /// Sizes and value counts; `cpus` is `Some(possible CPUs)` for per-CPU maps.
@@ -242,6 +280,7 @@ pub(crate) fn read_all(object: &Object) -> Result<Vec<MapState>, LinuxError> {
             max_entries: map.max_entries(),
             per_cpu: mode == Read::PerCpu,
             entries,
+            programs: Vec::new(),
         });
     }
     Ok(states)

@@ -30,8 +30,26 @@ SEC("xdp/devmap") int on_devmap(struct xdp_md *ctx) { return XDP_PASS; }
 "#;
 
 const REJECTED: &str = r#"
-SEC("xdp") int bad(struct xdp_md *ctx) { return ctx->egress_ifindex; }
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2); __uint(pinning, 1);
+         __type(key, __u32); __type(value, __u32); } rvo_linux_pinned_too SEC(".maps");
+SEC("xdp") int bad(struct xdp_md *ctx) {
+    __u32 key = 0;
+    bpf_map_lookup_elem(&rvo_linux_pinned_too, &key);
+    return ctx->egress_ifindex;
+}
 "#;
+
+/// Nothing this process pinned is left in bpffs.
+fn assert_nothing_pinned() {
+    let ours = format!("rvo-linux-{}-", std::process::id());
+    let leftovers: Vec<_> = std::fs::read_dir("/sys/fs/bpf")
+        .expect("bpffs")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(&ours) || name.starts_with("rvo_linux_pinned"))
+        .collect();
+    assert!(leftovers.is_empty(), "left in /sys/fs/bpf: {leftovers:?}");
+}
 
 fn object(name: &str, source: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -73,6 +91,7 @@ fn verifier_rejection_carries_the_full_log() {
             other => panic!("expected a verifier rejection, got {other:?}"),
         }
     }
+    assert_nothing_pinned();
 }
 
 #[test]
@@ -99,20 +118,7 @@ fn a_good_object_verifies_and_runs() {
     assert_eq!(run.maps[1].entries, [MapEntry::new(u32le(1), u32le(1))]);
     // DEVMAP: the empty slot 0 is left out, slot 1 holds ifindex 1.
     assert_eq!(run.maps[2].entries, [MapEntry::new(u32le(1), u32le(1))]);
-    assert!(
-        !std::path::Path::new("/sys/fs/bpf/rvo_linux_pinned").exists(),
-        "nothing may be pinned"
-    );
-    let leftovers: Vec<_> = std::fs::read_dir("/sys/fs/bpf")
-        .expect("bpffs")
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(&format!("rvo-linux-{}-", std::process::id()))
-        })
-        .collect();
-    assert!(leftovers.is_empty(), "left in /sys/fs/bpf: {leftovers:?}");
+    assert_nothing_pinned();
 }
 
 #[test]

@@ -270,6 +270,21 @@ fn ingress_device_and_queue_can_be_chosen() {
         ),
         "{err}"
     );
+    let missing = TestRunOptions {
+        ingress_ifindex: Some(999_999),
+        rx_queue_index: None,
+    };
+    let err = run(missing).expect_err("no such device");
+    assert!(
+        matches!(
+            err,
+            rvo_linux::LinuxError::TestRun {
+                errno: Some(19),
+                ..
+            }
+        ),
+        "{err}"
+    );
     let no_device = TestRunOptions {
         ingress_ifindex: None,
         rx_queue_index: Some(0),

@@ -210,6 +210,8 @@ pub struct RunOutcome {
     pub mem: Vec<u8>,
     /// The redirect target recorded by the last redirect helper.
     pub redirect: Option<Redirect>,
+    /// XDP metadata in front of the packet after the run (`data_meta..data`).
+    pub meta: Vec<u8>,
 }
 
 /// The device's counters, as its status registers report them.

@@ -269,6 +269,7 @@ def lpm_router():
         (PASS, "IPv6", eth(ETH_IPV6) + ipv6(UDP, udp6())),
         (DROP, "IPv4 header cut at 12 bytes", to("10.1.2.3")[:14 + 12]),
         (DROP, "ihl 3", eth(ETH_IP) + ipv4(UDP, "10.9.0.1", "10.1.2.3", bytes(8), ihl=3, options=b"")),
+        (DROP, "version 5", eth(ETH_IP) + ipv4(UDP, "10.9.0.1", "10.1.2.3", bytes(8), version=5)),
     ]
     return frames, maps
 
@@ -356,6 +357,7 @@ def icmp_responder():
         (PASS, "echo request with code 1", echo(b"odd", code=1)),
         (PASS, "echo request, first fragment (MF)", echo(b"frag", frag=0x2000)),
         (PASS, "echo request with IPv4 options", echo(b"opts", ihl=6)),
+        (PASS, "echo request in an IPv4 header of version 5", echo(b"v5", version=5)),
         (PASS, "UDP", eth(ETH_IP) + ipv4(UDP, c, us, udp(c, us, 1, 7, b"echo"))),
         (PASS, "ARP", arp()),
         (PASS, "IPv6", eth(ETH_IPV6) + ipv6(ICMPV6, icmp6_echo())),
@@ -442,6 +444,7 @@ def l4_lb():
         (DROP, "UDP header cut at 4 bytes", u(a, 5353)[:14 + 20 + 4]),
         (DROP, "IPv4 header cut at 19 bytes", t(a, 40000)[:14 + 19]),
         (DROP, "ihl 4", eth(ETH_IP) + ipv4(TCP, a, vip, bytes(20), ihl=4, options=b"")),
+        (DROP, "version 5", eth(ETH_IP) + ipv4(TCP, a, vip, tcp(a, vip, 40000, 80), version=5)),
     ]
     return frames, maps
 

@@ -8,8 +8,9 @@
  * the CPU that handled them (bpf_get_smp_processor_id), to watch RSS balance, with atomic adds.
  * Truncated IP headers are counted at L3 only.
  *
- * Only sums over CPUs are deterministic: Linux runs a test on whichever CPU it is on, so
- * compare l3_stats/l4_stats summed over their per-CPU values and cpu_packets summed over keys.
+ * Linux runs BPF_PROG_TEST_RUN on the calling CPU: run_linux.py pins itself to CPU 0, so all
+ * counts land in CPU 0's copies and in cpu_packets[0].  Unpinned, only sums over CPUs (and over
+ * cpu_packets' keys) are deterministic.
  *
  * Maps: l3_stats PERCPU_ARRAY, l4_stats PERCPU_HASH, cpu_packets ARRAY.
  * Helpers: bpf_map_lookup_elem, bpf_map_update_elem, bpf_get_smp_processor_id.

@@ -476,7 +476,7 @@ fn lower(p: &Prog) -> Vec<Insn> {
         });
     }
     let items: Vec<Vec<Insn>> = p.body.iter().map(|item| lower_item(p, item)).collect();
-    // starts[i]: slot of item i; starts[n]: the final exit.
+    // starts[i]: slot of item i; starts[n]: the fold, or the final exit.
     let mut starts = Vec::with_capacity(items.len() + 1);
     let mut at = out.len();
     for slots in &items {

@@ -243,7 +243,7 @@ impl Units<'_, '_> {
             return neg(errno::EINVAL);
         }
         let metalen = p.data - meta as u32;
-        if metalen & 3 != 0 || metalen > 32 {
+        if metalen & 3 != 0 || metalen > 255 {
             return neg(errno::EACCES);
         }
         p.meta = meta as u32;

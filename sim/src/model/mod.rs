@@ -415,8 +415,10 @@ impl IsaModel {
         } else {
             Verdict::from_r0(r0)
         };
+        let p = &run.mem.packet;
+        let meta = p.buf[p.meta as usize..p.data as usize].to_vec();
         let mem = if ctx.is_some() {
-            run.mem.packet.bytes().to_vec()
+            p.bytes().to_vec()
         } else {
             run.mem.packet.buf
         };
@@ -428,6 +430,7 @@ impl IsaModel {
             bundles: run.bundles,
             insns: run.insns,
             mem,
+            meta,
             redirect: if verdict == Verdict::Redirect {
                 run.redirect
             } else {
