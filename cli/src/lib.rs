@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod conformance;
+pub mod corpus;
 pub mod input;
 pub mod listing;
 pub mod maps_json;

@@ -11,8 +11,10 @@ BPF_PROG_TEST_RUN refuses frames without a whole Ethernet header.
 
 The map files have the form of `bpftool map dump -j`, one object keyed by map name:
 {"name": [{"key": ["0x0a", ...], "value": ["0x01", ...]}, ...]}, per-CPU maps with
-"values": [{"cpu": 0, "value": [...]}, ...] instead of "value" (none needed so far).  Entries
-not listed are absent (hash maps) or zero (arrays).
+"values": [{"cpu": 0, "value": [...]}, ...] instead of "value" (none needed so far), program
+arrays with the name of a program of the same object as the value: {"key": [...], "value":
+"xdp_meta_ipv4"} (Linux's value would be a file descriptor).  Entries not listed are absent
+(hash maps) or zero (arrays).
 
 Usage: gen_pcaps.py [OUT_DIR]   (default: the directory of this script)
 """
@@ -593,7 +595,8 @@ def meta_tail():
         (PASS, "Ethernet header only (LLDP): slot 0 empty", eth(ETH_LLDP)),
         (DROP, "IPv4 header cut at 19 bytes: bpf_xdp_load_bytes fails", eth(ETH_IP) + ipv4(UDP, a, b)[:19]),
     ]
-    return frames, {}
+    # Program arrays name a program of the same object; slots 0 and 2 stay empty on purpose.
+    return frames, {"jump_table": [{"key": hexs(u32(1)), "value": "xdp_meta_ipv4"}]}
 
 
 PROGRAMS = {

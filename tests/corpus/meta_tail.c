@@ -18,7 +18,7 @@
  * wrong magic: XDP_ABORTED) and that the trailer was added, counts the frame per IP protocol
  * in proto_stats, and drops ICMP (policed elsewhere); everything else passes.
  *
- * jump_table is filled by the loader, not by maps/meta_tail.json: key 1 -> xdp_meta_ipv4.
+ * jump_table is filled by the loader from maps/meta_tail.json: slot 1 -> xdp_meta_ipv4.
  * Linux's test run returns the metadata in front of the output frame (data_meta..data_end).
  *
  * Maps: jump_table PROG_ARRAY, proto_stats ARRAY.

@@ -2,7 +2,7 @@
 """Runs the corpus on Linux (the oracle) and checks it.
 
 For every program: load the object with bpftool (the verifier must accept it), fill its maps
-from maps/<prog>.json and its tail-call table, run each frame of pcap/<prog>.pcap with
+(program arrays included) from maps/<prog>.json, run each frame of pcap/<prog>.pcap with
 BPF_PROG_TEST_RUN (`bpftool prog run`, one frame at a time, maps carried over from frame to
 frame), then dump the maps.  Checks that every verdict is the one gen_pcaps.py lists for the
 frame, and that every frame the program modified has valid IPv4/TCP/UDP/ICMP checksums.
@@ -29,13 +29,12 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 import gen_pcaps  # noqa: E402
 
 # Programs whose test-run output starts with XDP metadata (data_meta..data_end): its length.
 META_LEN = {"meta_tail": 8}
-# Tail-call tables the loader fills: map -> {slot: program}.
-PROG_ARRAYS = {"meta_tail": {"jump_table": {1: "xdp_meta_ipv4"}}}
 
 
 def sh(*args, check=True):
@@ -72,19 +71,19 @@ def fill_maps(prog, pins):
         for name, entries in json.load(open(path)).items():
             for e in entries:
                 value = e["value"] if "value" in e else e["values"][0]["value"]  # bpftool copies it to every CPU
+                if isinstance(value, str):  # a program array slot: a program of the object, by name
+                    value = ["pinned", f"{pins}/progs/{value}"]
+                else:
+                    value = ["hex", *hexargs(value)]
                 sh("bpftool", "map", "update", "pinned", f"{pins}/maps/{name}",
-                   "key", "hex", *hexargs(e["key"]), "value", "hex", *hexargs(value))
-    for name, slots in PROG_ARRAYS.get(prog, {}).items():
-        for slot, target in slots.items():
-            sh("bpftool", "map", "update", "pinned", f"{pins}/maps/{name}",
-               "key", *[str(b) for b in struct.pack("<I", slot)], "value", "pinned", f"{pins}/progs/{target}")
+                   "key", "hex", *hexargs(e["key"]), "value", *value)
 
 
 def dump_maps(pins):
     """The maps as `bpftool map dump -j` prints them, keyed by map name, made comparable:
     "formatted" dropped; absent entries (bpftool's {"error": ...}) and all-zero array entries
     dropped; per-CPU values of CPUs other than 0 dropped once checked to be zero (the tests run
-    on CPU 0); program array values given as "value_program": the program's name; entries
+    on CPU 0); program array values given as the program's name, as in the maps files; entries
     sorted by key bytes (hash maps iterate in a per-boot order)."""
     out = {}
     for pin in sorted(os.listdir(f"{pins}/maps")):
@@ -105,8 +104,8 @@ def dump_maps(pins):
             if zero and "array" in info["type"]:
                 continue
             if info["type"] == "prog_array":
-                prog_id = struct.unpack("<I", bytes(int(x, 16) for x in e.pop("value")))[0]
-                e["value_program"] = json.loads(sh("bpftool", "-j", "prog", "show", "id", str(prog_id)).stdout)["name"]
+                prog_id = struct.unpack("<I", bytes(int(x, 16) for x in e["value"]))[0]
+                e["value"] = json.loads(sh("bpftool", "-j", "prog", "show", "id", str(prog_id)).stdout)["name"]
             entries.append(e)
         out[info["name"]] = sorted(entries, key=lambda e: [int(x, 16) for x in e["key"]])
     return out

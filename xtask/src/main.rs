@@ -2,6 +2,7 @@
 
 mod ci;
 mod conformance;
+mod corpus;
 mod isa_doc;
 
 use anyhow::{bail, Context, Result};
@@ -20,6 +21,8 @@ struct Cli {
 enum Cmd {
     /// Run the bpf_conformance suite through the rvo-bpf-conformance plugin.
     Conformance(conformance::Args),
+    /// Check every XDP corpus program on rvo against Linux (needs root and clang).
+    Corpus(corpus::Args),
     /// Regenerate docs/ISA.md from the instruction table (`--check` only compares).
     IsaDoc {
         /// Fail if docs/ISA.md is out of date instead of writing it.
@@ -34,6 +37,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.cmd {
         Cmd::Conformance(args) => conformance::run(&args),
+        Cmd::Corpus(args) => corpus::run(&args),
         Cmd::IsaDoc { check } => isa_doc::run(check),
         Cmd::Ci => ci::run(),
     };
