@@ -71,6 +71,9 @@ enum Cmd {
         /// Image file to write.
         #[arg(short, long)]
         output: PathBuf,
+        /// Fail unless the running kernel's verifier accepted the program (ELF objects).
+        #[arg(long)]
+        require_verified: bool,
         #[command(flatten)]
         opts: CompileOpts,
     },
@@ -172,10 +175,17 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Compile {
             input,
             output,
+            require_verified,
             opts,
         } => {
             let name = input.display().to_string();
-            let (image, _) = image_of(read_program(&input)?, &opts, &name)?;
+            let program = read_program(&input)?;
+            if matches!(program, Program::Elf(_)) {
+                verify(&input, opts.prog.as_deref(), require_verified)?;
+            } else if require_verified {
+                bail!("{name}: --require-verified needs an ELF object (Linux verifies programs with their maps)");
+            }
+            let (image, _) = image_of(program, &opts, &name)?;
             let h = rvo_isa::ImageHeader::from_bytes(&image).map_err(|e| anyhow!("{e}"))?;
             std::fs::write(&output, &image)
                 .with_context(|| format!("cannot write {}", output.display()))?;
@@ -339,6 +349,26 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// Run an object through the running kernel's verifier (BPF_PROG_LOAD as XDP) when this
+/// process may, and say plainly when it was not verified.
+fn verify(path: &std::path::Path, prog: Option<&str>, required: bool) -> Result<()> {
+    let name = path.display();
+    if let Err(why) = rvo_linux::availability() {
+        if required {
+            bail!("{name}: not verified by Linux ({why}), and --require-verified was given");
+        }
+        eprintln!("{name}: NOT verified by Linux ({why}); the device's bounds checks and watchdog still apply");
+        return Ok(());
+    }
+    match rvo_linux::verify_xdp(path, prog) {
+        Ok(()) => {
+            eprintln!("{name}: accepted by the running kernel's verifier");
+            Ok(())
+        }
+        Err(e) => bail!("{name}: Linux's verifier rejects it:\n{e}"),
     }
 }
 

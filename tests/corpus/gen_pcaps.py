@@ -5,7 +5,7 @@
     tests/corpus/maps/<prog>.json   initial map contents, for the programs that need any
 
 Standard library only.  Every frame is listed with the verdict the program should give it and
-why; run_linux.py checks those verdicts against Linux.  IPv4, TCP, UDP and ICMP checksums are
+why (cargo xtask corpus shows what Linux and rvo give).  IPv4, TCP, UDP and ICMP checksums are
 correct unless a frame says otherwise.  No frame is shorter than 14 bytes: Linux's
 BPF_PROG_TEST_RUN refuses frames without a whole Ethernet header.
 

@@ -24,5 +24,6 @@ pub fn run() -> Result<()> {
     ]))?;
     crate::isa_doc::run(true)?;
     exec(cargo().args(["test", "--workspace", "--release"]))?;
-    crate::conformance::run(&crate::conformance::Args::default())
+    crate::conformance::run(&crate::conformance::Args::default())?;
+    crate::corpus::run(&crate::corpus::Args::default())
 }
