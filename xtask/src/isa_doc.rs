@@ -64,6 +64,20 @@ pub fn render() -> String {
             h.doc()
         );
     }
+    let _ = writeln!(s, "\n## Map engines\n");
+    let _ = writeln!(s, "Map types carry Linux's numbers. Array-like maps store `max_entries` values, each padded to 8 bytes; hashed maps are open-addressed tables of twice `max_entries` slots (a power of two) of an 8-byte header, the key and the value, probed linearly from FNV-1a of the key. The device is CPU 0 of per-CPU maps.\n");
+    let _ = writeln!(s, "| type | Linux name | found by |");
+    let _ = writeln!(s, "|---|---|---|");
+    for &t in rvo_isa::MapType::ALL {
+        let how = if t == rvo_isa::MapType::LpmTrie {
+            "longest prefix"
+        } else if t.is_hashed() {
+            "hash"
+        } else {
+            "index"
+        };
+        let _ = writeln!(s, "| {} | `{}` | {how} |", t as u32, t.linux_name());
+    }
     let _ = writeln!(s, "\n## Memory regions\n");
     let _ = writeln!(s, "An address is `tag << {TAG_SHIFT} | offset`. Every access is checked against its region.\n");
     let _ = writeln!(s, "| tag | region | capacity (bytes) |");
