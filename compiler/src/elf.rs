@@ -109,6 +109,8 @@ pub enum ElfError {
         wanted: String,
         available: Vec<String>,
     },
+    /// Several XDP programs and none chosen.
+    Ambiguous { available: Vec<String> },
     /// The object has no program rvo can run.
     NoXdpProgram { available: Vec<String> },
     /// The chosen program cannot run on rvo.
@@ -142,6 +144,13 @@ impl fmt::Display for ElfError {
                 write!(
                     f,
                     "the object has no XDP program (it has: {})",
+                    available.join(", ")
+                )
+            }
+            ElfError::Ambiguous { available } => {
+                write!(
+                    f,
+                    "the object has several programs ({}): choose one with --prog",
                     available.join(", ")
                 )
             }
@@ -354,12 +363,7 @@ impl ElfObject {
                 let mut xdp = self.programs.iter().filter(|p| p.unsupported.is_none());
                 match (xdp.next(), xdp.next()) {
                     (Some(p), None) => p,
-                    (Some(_), Some(_)) => {
-                        return Err(ElfError::NoSuchProgram {
-                            wanted: "(none given: choose with --prog)".into(),
-                            available: all(),
-                        })
-                    }
+                    (Some(_), Some(_)) => return Err(ElfError::Ambiguous { available: all() }),
                     _ => return Err(ElfError::NoXdpProgram { available: all() }),
                 }
             }
