@@ -10,7 +10,8 @@ use rvo_cli::packets::{
 };
 use rvo_cli::report::{print_report, PacketReport};
 use rvo_cli::xdp::XdpSession;
-use rvo_compiler::Options;
+use rvo_compiler::elf::{ElfObject, ElfProgram};
+use rvo_compiler::{Compiled, Options};
 use rvo_sim::RunInput;
 use std::path::PathBuf;
 
@@ -156,16 +157,23 @@ fn image_of(program: Program, opts: &CompileOpts, name: &str) -> Result<(Vec<u8>
                 .map_err(|e| anyhow!("{name}: {e}"))?;
             Ok((c.image, mem))
         }
-        Program::Elf(object) => {
-            let p = object
-                .program(opts.prog.as_deref())
-                .map_err(|e| anyhow!("{name}: {e}"))?;
-            let c = object
-                .compile(p, &opts.options())
-                .map_err(|e| anyhow!("{name}: {e}"))?;
-            Ok((c.image, Vec::new()))
-        }
+        Program::Elf(object) => Ok((compile_elf(&object, opts, name)?.1.image, Vec::new())),
     }
+}
+
+/// The chosen program of an object, compiled.
+fn compile_elf<'a>(
+    object: &'a ElfObject,
+    opts: &CompileOpts,
+    name: &str,
+) -> Result<(&'a ElfProgram, Compiled)> {
+    let p = object
+        .program(opts.prog.as_deref())
+        .map_err(|e| anyhow!("{name}: {e}"))?;
+    let c = object
+        .compile(p, &opts.options())
+        .map_err(|e| anyhow!("{name}: {e}"))?;
+    Ok((p, c))
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -406,12 +414,7 @@ fn disasm(input: PathBuf, opts: CompileOpts) -> Result<()> {
             print!("{}", image_listing(&c.image)?);
         }
         Program::Elf(object) => {
-            let p = object
-                .program(opts.prog.as_deref())
-                .map_err(|e| anyhow!("{name}: {e}"))?;
-            let c = object
-                .compile(p, &opts.options())
-                .map_err(|e| anyhow!("{name}: {e}"))?;
+            let (p, c) = compile_elf(&object, &opts, &name)?;
             let n = p.insns.len();
             print!(
                 "{}",
