@@ -7,6 +7,8 @@
 //! the compiler core expects them. BTF line info is kept so that errors and profiles name the
 //! source line.
 
+mod precheck;
+
 use crate::{compile_input, ebpf, CompileError, Compiled, Input, Options};
 use aya_obj::programs::XdpAttachType;
 use aya_obj::{EbpfSectionKind, Object, ProgramSection};
@@ -109,6 +111,12 @@ pub enum ElfError {
         wanted: String,
         available: Vec<String>,
     },
+    /// A call to a kernel function (kfunc), which the device cannot reach.
+    Kfunc {
+        section: String,
+        insn: usize,
+        function: String,
+    },
     /// Several XDP programs and none chosen.
     Ambiguous { available: Vec<String> },
     /// The object has no program rvo can run.
@@ -147,6 +155,10 @@ impl fmt::Display for ElfError {
                     available.join(", ")
                 )
             }
+            ElfError::Kfunc { section, insn, function } => write!(
+                f,
+                "section `{section}` instruction {insn}: call to kernel function `{function}` (a kfunc): kernel functions run on the host CPU and cannot run on the device"
+            ),
             ElfError::Ambiguous { available } => {
                 write!(
                     f,
@@ -226,8 +238,9 @@ fn section_kind(s: &ProgramSection) -> String {
 pub fn parse_object(bytes: &[u8]) -> Result<ElfObject, ElfError> {
     // aya-obj indexes section data with the sizes the headers claim; a corrupt file must give
     // an error, never a panic.
-    let parsed = std::panic::catch_unwind(|| Object::parse(bytes))
-        .map_err(|_| ElfError::Parse("corrupt ELF (inconsistent sections)".into()))?;
+    let pre = precheck::precheck(bytes)?;
+    let parsed = precheck::quietly(|| Object::parse(&pre.bytes))
+        .ok_or_else(|| ElfError::Parse("corrupt ELF (inconsistent sections)".into()))?;
     let mut obj = parsed.map_err(|e| ElfError::Parse(error_chain(&e)))?;
     let strings = object::File::parse(bytes)
         .ok()
@@ -271,7 +284,7 @@ pub fn parse_object(bytes: &[u8]) -> Result<ElfObject, ElfError> {
         .collect();
 
     let text_sections: HashSet<usize> = obj.functions.keys().map(|(section, _)| *section).collect();
-    let relocated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let relocated = precheck::quietly(|| {
         let refs = names
             .iter()
             .enumerate()
@@ -283,9 +296,20 @@ pub fn parse_object(bytes: &[u8]) -> Result<ElfObject, ElfError> {
         o.relocate_calls(&text_sections)
             .map_err(|e| ElfError::Relocation(error_chain(&e)))?;
         Ok::<Object, ElfError>(o)
-    }))
-    .map_err(|_| ElfError::Relocation("corrupt relocations".into()))??;
-    obj = relocated;
+    })
+    .ok_or_else(|| ElfError::Relocation("corrupt relocations".into()))?;
+    obj = match (relocated, pre.kfuncs.first()) {
+        (Ok(o), _) => o,
+        // aya-obj cannot link a call to an undefined function: say what it is.
+        (Err(_), Some((section, insn, function))) => {
+            return Err(ElfError::Kfunc {
+                section: section.clone(),
+                insn: *insn,
+                function: function.clone(),
+            })
+        }
+        (Err(e), None) => return Err(e),
+    };
 
     let mut programs: Vec<ElfProgram> = obj
         .programs
@@ -325,6 +349,19 @@ pub fn parse_object(bytes: &[u8]) -> Result<ElfObject, ElfError> {
             })
         })
         .collect();
+    for (section, functions) in &pre.foreign {
+        for name in functions {
+            programs.push(ElfProgram {
+                name: name.clone(),
+                section: section.clone(),
+                insns: Vec::new(),
+                lines: Vec::new(),
+                unsupported: Some(format!(
+                    "it is not an XDP program (section `{section}`); rvo runs XDP programs"
+                )),
+            });
+        }
+    }
     programs.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(ElfObject { programs, maps })
 }
@@ -364,6 +401,8 @@ impl ElfObject {
                 match (xdp.next(), xdp.next()) {
                     (Some(p), None) => p,
                     (Some(_), Some(_)) => return Err(ElfError::Ambiguous { available: all() }),
+                    // A lone program that cannot run says why.
+                    _ if self.programs.len() == 1 => &self.programs[0],
                     _ => return Err(ElfError::NoXdpProgram { available: all() }),
                 }
             }
