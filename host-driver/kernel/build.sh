@@ -33,6 +33,8 @@ install_deps() {
             linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev clang llvm lld libclang-dev \
             cpio busybox-static qemu-system-x86 bpftool iproute2 kmod >/dev/null
     fi
+    # The kernel builds Rust's `core` itself from source.
+    rustup component add rust-src >/dev/null 2>&1 || true
     if ! command -v bindgen >/dev/null || [ "$(bindgen --version | awk '{print $2}')" != 0.73.2 ]; then
         log "installing bindgen-cli 0.73.2 (crates.io)"
         cargo install bindgen-cli --locked --version 0.73.2 --root "$tools" -q
