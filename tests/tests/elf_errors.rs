@@ -874,3 +874,31 @@ fn rvo_binary_names_the_frags_reason() {
         )
     );
 }
+
+#[test]
+fn rvo_compile_shows_the_verifier_log() {
+    if object("unbounded_read").is_none() {
+        return;
+    }
+    let path = object_path("unbounded_read");
+    match rvo_linux::availability() {
+        Ok(()) => {
+            let stderr = rvo_compile_fails(&path, &[]);
+            let msg = rvo_line(&stderr);
+            assert!(msg.contains("Linux's verifier rejects it"), "{stderr}");
+            // The kernel's own words, from its log.
+            assert!(stderr.contains("invalid access to packet"), "{stderr}");
+        }
+        Err(why) => {
+            assert!(
+                !rvo_tests::in_ci(),
+                "Linux's verifier is needed in CI: {why}"
+            );
+            let stderr = rvo_compile_fails(&path, &["--require-verified"]);
+            assert!(
+                rvo_line(&stderr).contains("not verified by Linux"),
+                "{stderr}"
+            );
+        }
+    }
+}
