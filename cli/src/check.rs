@@ -102,7 +102,7 @@ pub struct CheckReport {
 }
 
 /// Convert a maps file to the oracle's initial state.
-fn linux_init(state: &MapsState) -> Vec<rvo_linux::MapState> {
+pub fn linux_init(state: &MapsState) -> Vec<rvo_linux::MapState> {
     state
         .iter()
         .map(|(name, c)| {

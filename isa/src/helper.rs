@@ -45,7 +45,7 @@ macro_rules! helpers {
 }
 
 helpers! {
-    MapLookupElem = 1, "bpf_map_lookup_elem", 2, "r0 = address of the value of key [r2] in map r1, or 0 (+1 cycle per probe)";
+    MapLookupElem = 1, "bpf_map_lookup_elem", 2, "r0 = address of the value of key [r2] in map r1, or 0 (+1 cycle per hash probe; LPM: +1 per prefix bit, +1)";
     MapUpdateElem = 2, "bpf_map_update_elem", 3, "store value [r3] under key [r2] in map r1 with flags r4; r0 = 0 or -errno (+1 cycle per probe)";
     MapDeleteElem = 3, "bpf_map_delete_elem", 2, "delete key [r2] from map r1; r0 = 0 or -ENOENT (+1 cycle per probe)";
     KtimeGetNs = 5, "bpf_ktime_get_ns", 0, "r0 = device time in nanoseconds (the cycle counter at the nominal clock)";

@@ -182,6 +182,8 @@ pub struct PacketResult {
     /// How many leading bytes of `data_out` are metadata (`data - data_meta`); 0 unless the
     /// program called `bpf_xdp_adjust_meta`.
     pub meta_len: u32,
+    /// The kernel's average time per run, in nanoseconds (JIT-compiled on this CPU).
+    pub duration_ns: u64,
 }
 
 /// Everything a run produced.
@@ -202,6 +204,8 @@ pub struct TestRunOptions {
     pub ingress_ifindex: Option<u32>,
     /// The receive queue of that device; `None`: 0. Needs `ingress_ifindex`.
     pub rx_queue_index: Option<u32>,
+    /// Runs of each packet the kernel times (`repeat`); `None`: 1. Maps see every run.
+    pub repeat: Option<u32>,
 }
 
 /// Opens the ELF object at `object`, loads its XDP programs (running the verifier), sets the

@@ -53,6 +53,7 @@ pub(crate) fn run_packets(
             data_out: Some(&mut data_out),
             context_in: Some(&mut ctx_in),
             context_out: Some(&mut ctx_out),
+            repeat: opts.repeat.unwrap_or(1),
             ..ProgramInput::default()
         };
         let output = prog
@@ -67,6 +68,7 @@ pub(crate) fn run_packets(
             retval: output.return_value,
             data_out: output.data.map(|d| d.to_vec()).unwrap_or_default(),
             meta_len,
+            duration_ns: output.duration.as_nanos() as u64,
         });
     }
     Ok(results)

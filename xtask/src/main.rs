@@ -1,5 +1,6 @@
 //! `cargo xtask`: every rvo workflow, one subcommand each.
 
+mod bench;
 mod ci;
 mod conformance;
 mod corpus;
@@ -21,6 +22,8 @@ struct Cli {
 enum Cmd {
     /// Run the bpf_conformance suite through the rvo-bpf-conformance plugin.
     Conformance(conformance::Args),
+    /// The corpus on the rvo core (cycles per packet, 1/2/4 lanes) and on this CPU's JIT.
+    Bench(bench::Args),
     /// Check every XDP corpus program on rvo against Linux (needs root and clang).
     Corpus(corpus::Args),
     /// Regenerate docs/ISA.md from the instruction table (`--check` only compares).
@@ -38,6 +41,7 @@ fn main() {
     let result = match cli.cmd {
         Cmd::Conformance(args) => conformance::run(&args),
         Cmd::Corpus(args) => corpus::run(&args),
+        Cmd::Bench(args) => bench::run(&args),
         Cmd::IsaDoc { check } => isa_doc::run(check),
         Cmd::Ci => ci::run(),
     };

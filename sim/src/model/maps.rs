@@ -175,6 +175,7 @@ impl Maps {
     }
 
     /// Longest prefix match: the used entry with the longest prefix covering the key's data.
+    /// Cycles: one per bit of the key's prefix length, plus one (a trie walk in hardware).
     fn lpm_lookup(&self, d: &MapDesc, key: &[u8]) -> (Option<usize>, u32) {
         let max_len = u32_at(key, 0);
         let mut best: Option<(u32, u32)> = None;
@@ -189,7 +190,8 @@ impl Maps {
             }
         }
         let at = best.map(|(_, i)| Self::slot(d, i) + SLOT_HEADER as usize + round8(d.key_size));
-        (at, d.slots())
+        // The trie unit walks one level per bit of the key's prefix.
+        (at, max_len.min((d.key_size - 4) * 8) + 1)
     }
 
     fn touch(&mut self, d: &MapDesc, i: u32) {
