@@ -1,6 +1,5 @@
 //! The helper units, with the semantics (and errors) of the Linux helpers they replace.
 
-use super::maps::Maps;
 use super::memory::Memory;
 use crate::device::Redirect;
 use rvo_isa::helper::NS_PER_CYCLE;
@@ -35,6 +34,14 @@ fn neg(e: u32) -> u64 {
     (-(e as i64)) as u64
 }
 
+/// A map engine's answer as a helper returns it: 0 or `-errno`, and the probes it took.
+fn errno_result(r: Result<u32, crate::device::MapOpError>) -> (u64, u32, Effect) {
+    match r {
+        Ok(probes) => (0, probes, Effect::None),
+        Err(e) => (neg(e.errno()), 1, Effect::None),
+    }
+}
+
 impl Units<'_, '_> {
     /// Run helper `h` on arguments `a` (r1-r5): `(r0, extra cycles, effect)`.
     pub fn call(&mut self, h: Helper, a: [u64; 5]) -> Result<(u64, u32, Effect), Fault> {
@@ -42,11 +49,9 @@ impl Units<'_, '_> {
         match h {
             Helper::MapLookupElem => {
                 let (m, key) = self.map_key(a[0], a[1])?;
-                let (at, probes) = self
-                    .mem
-                    .maps
-                    .lookup(m, &key)
-                    .map_err(|_| Fault::UnknownHelper(1))?;
+                // `map_key` checked the map and read exactly its key size, the only two
+                // things a lookup can refuse.
+                let (at, probes) = self.mem.maps.lookup(m, &key).unwrap_or((None, 1));
                 none(at.map_or(0, |o| Region::Map.addr(o as u32)), probes)
             }
             Helper::MapUpdateElem => {
@@ -54,11 +59,11 @@ impl Units<'_, '_> {
                 let value = self
                     .mem
                     .read(a[2], self.mem.maps.descs[m].value_size as usize)?;
-                self.map_result(m, &key, |maps, key| maps.update(m, key, &value, a[3]))
+                Ok(errno_result(self.mem.maps.update(m, &key, &value, a[3])))
             }
             Helper::MapDeleteElem => {
                 let (m, key) = self.map_key(a[0], a[1])?;
-                self.map_result(m, &key, |maps, key| maps.delete(m, key))
+                Ok(errno_result(self.mem.maps.delete(m, &key)))
             }
             Helper::KtimeGetNs => none((self.time_base + self.cycles) * NS_PER_CYCLE, 0),
             Helper::GetPrandomU32 => {
@@ -124,18 +129,6 @@ impl Units<'_, '_> {
             .mem
             .read(key_ptr, self.mem.maps.descs[m].key_size as usize)?;
         Ok((m, key))
-    }
-
-    fn map_result(
-        &mut self,
-        _m: usize,
-        key: &[u8],
-        op: impl FnOnce(&mut Maps, &[u8]) -> Result<u32, crate::device::MapOpError>,
-    ) -> Result<(u64, u32, Effect), Fault> {
-        Ok(match op(self.mem.maps, key) {
-            Ok(probes) => (0, probes, Effect::None),
-            Err(e) => (neg(e.errno()), 1, Effect::None),
-        })
     }
 
     fn tail_call(&mut self, handle: u64, index: u64) -> Result<(u64, u32, Effect), Fault> {
