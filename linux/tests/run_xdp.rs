@@ -250,6 +250,7 @@ fn ingress_device_and_queue_can_be_chosen() {
     let lo = TestRunOptions {
         ingress_ifindex: Some(1),
         rx_queue_index: Some(0),
+        ..TestRunOptions::default()
     };
     assert_eq!(
         run(lo).unwrap_or_else(|e| panic!("{e}")).packets[0].retval,
@@ -258,6 +259,7 @@ fn ingress_device_and_queue_can_be_chosen() {
     let bad_queue = TestRunOptions {
         ingress_ifindex: Some(1),
         rx_queue_index: Some(5),
+        ..TestRunOptions::default()
     };
     let err = run(bad_queue).expect_err("loopback has one queue");
     assert!(
@@ -273,6 +275,7 @@ fn ingress_device_and_queue_can_be_chosen() {
     let missing = TestRunOptions {
         ingress_ifindex: Some(999_999),
         rx_queue_index: None,
+        ..TestRunOptions::default()
     };
     let err = run(missing).expect_err("no such device");
     assert!(
@@ -288,6 +291,7 @@ fn ingress_device_and_queue_can_be_chosen() {
     let no_device = TestRunOptions {
         ingress_ifindex: None,
         rx_queue_index: Some(0),
+        ..TestRunOptions::default()
     };
     let err = run(no_device).expect_err("queue without device");
     assert!(
