@@ -17,6 +17,7 @@ extern crate std;
 mod table;
 
 pub mod bundle;
+pub mod contract;
 pub mod fault;
 pub mod helper;
 pub mod image;

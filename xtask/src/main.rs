@@ -5,6 +5,7 @@ mod ci;
 mod conformance;
 mod corpus;
 mod isa_doc;
+mod vm;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -34,6 +35,8 @@ enum Cmd {
     },
     /// Everything CI checks: format, lints, tests, conformance, the no_std build.
     Ci,
+    /// The Linux driver (rvo.ko) against rvo-devsim in QEMU: build, boot, in-guest checks.
+    VmTest(vm::Args),
 }
 
 fn main() {
@@ -44,6 +47,7 @@ fn main() {
         Cmd::Bench(args) => bench::run(&args),
         Cmd::IsaDoc { check } => isa_doc::run(check),
         Cmd::Ci => ci::run(),
+        Cmd::VmTest(args) => vm::run(&args),
     };
     if let Err(e) = result {
         eprintln!("xtask: {e:#}");
