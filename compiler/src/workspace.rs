@@ -147,6 +147,12 @@ impl Workspace {
         }
     }
 
+    /// Initialise a workspace in place (in memory from `kvmalloc`, say) without building it on
+    /// the stack first: the initial value is a constant, copied straight into `slot`.
+    pub fn init(slot: &mut core::mem::MaybeUninit<Workspace>) -> &mut Workspace {
+        slot.write(const { Workspace::new() })
+    }
+
     /// The lowered instructions of the last compilation, with their bundle and lane: the
     /// source map from image back to eBPF.
     pub fn placed(&self) -> impl Iterator<Item = (usize, usize, &Lowered)> + '_ {
