@@ -24,6 +24,18 @@ pub fn run() -> Result<()> {
     ]))?;
     crate::isa_doc::run(true)?;
     exec(cargo().args(["test", "--workspace", "--release"]))?;
-    crate::conformance::run(&crate::conformance::Args::default())?;
-    crate::corpus::run(&crate::corpus::Args::default())
+    crate::conformance::run(&defaults::<crate::conformance::Args>())?;
+    crate::corpus::run(&defaults::<crate::corpus::Args>())?;
+    // The driver end to end: kernel (cached in ~/.cache/rvo), rvo.ko, rvo-devsim, QEMU.
+    crate::vm::run(&defaults::<crate::vm::Args>())
+}
+
+/// A subcommand's arguments with every default, as a user gets them with no flags.
+fn defaults<T: clap::Args>() -> T {
+    #[derive(clap::Parser)]
+    struct Wrap<T: clap::Args> {
+        #[command(flatten)]
+        args: T,
+    }
+    <Wrap<T> as clap::Parser>::parse_from(["xtask"]).args
 }

@@ -146,13 +146,3 @@ fn file_name(p: &Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
-
-impl Default for Args {
-    fn default() -> Args {
-        Args {
-            device: "model".into(),
-            lanes: 1,
-            verbose: false,
-        }
-    }
-}

@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Result};
 use rvo_cli::corpus::{build, check_entry, manifest};
 use rvo_compiler::Options;
 
-#[derive(clap::Args, Default)]
+#[derive(clap::Args)]
 pub struct Args {
     /// Lanes of the core.
     #[arg(long, default_value_t = 1)]
@@ -23,7 +23,7 @@ pub fn run(args: &Args) -> Result<()> {
     let objects = root().join("target/corpus");
     build(&objects)?;
     let opts = Options {
-        lanes: args.lanes.max(1),
+        lanes: args.lanes,
         optimize: true,
     };
     println!(
