@@ -8,6 +8,9 @@
 //! verified instructions. The C shim (`rvo_shim.c`) holds only what 6.12's bindings cannot
 //! express: the PCI and netdev life cycle around static inlines and macros.
 //!
+//! Statistics: `ndo_get_stats64` (`ip -s link`) and `ethtool -S` read the device's counters in
+//! BAR2; nothing is counted on the host but the core's own drops.
+//!
 //! Limits: one program per device at a time; only the map types Linux offloads (ARRAY, HASH);
 //! commands are synchronous (one in flight, under the shim's mutex, 5 s timeout).
 
@@ -26,7 +29,8 @@ mod rvo_isa;
 mod rvo_compiler;
 
 use rvo_compiler::ebpf;
-use rvo_isa::contract::{self, layout, mailbox, rings, Op};
+use rvo_isa::contract::{self, counters, layout, mailbox, rings, Op};
+use rvo_isa::Verdict;
 
 module! {
     type: RvoModule,
@@ -110,8 +114,20 @@ impl Bar {
         unsafe { bindings::iowrite32(v, self.shm.add(off).cast()) }
     }
 
+    /// A `u64` the device may be updating: read again while the high word changed around the
+    /// low one (a carry between the halves), at most three times.
     fn read64(&self, off: usize) -> u64 {
-        u64::from(self.read32(off)) | u64::from(self.read32(off + 4)) << 32
+        let mut hi = self.read32(off + 4);
+        let mut lo = self.read32(off);
+        for _ in 0..3 {
+            let again = self.read32(off + 4);
+            if again == hi {
+                break;
+            }
+            hi = again;
+            lo = self.read32(off);
+        }
+        u64::from(lo) | u64::from(hi) << 32
     }
 
     fn copy_in(&self, off: usize, src: &[u8]) {
@@ -1104,6 +1120,177 @@ pub unsafe extern "C" fn rvo_rs_counters(rd: *mut RvoDev, buf: *mut c_char, len:
         n += b.len();
     }
     n as isize
+}
+
+// ---- statistics: `ip -s link` (ndo_get_stats64) and `ethtool -S` ----
+
+/// `ndo_get_stats64`: the netdev's statistics are the device's counters.
+///
+/// * RX: the frames the program passed up (`host_rx`, `host_rx_bytes`).
+/// * TX: the frames the device sent to the wire (`wire_tx`, `wire_tx_bytes`): `XDP_TX` and
+///   `XDP_REDIRECT` frames and the frames the host transmitted.
+/// * RX dropped: runs that ended `XDP_DROP` or `XDP_ABORTED` (faults included).
+/// * RX missed: passed frames the device dropped because the RX ring was full
+///   (`host_rx_dropped`); RX errors (and length errors): frames it could not run
+///   (`rx_errors`).
+///
+/// The core adds its own drops (an skb the shim could not allocate, a full TX ring).
+///
+/// # Safety
+/// Called by the C shim with its live device and valid pointers.
+#[no_mangle]
+pub unsafe extern "C" fn rvo_rs_get_stats64(
+    rd: *mut RvoDev,
+    stats: *mut bindings::rtnl_link_stats64,
+) {
+    // SAFETY: the shim calls with its live device and the core's zeroed statistics.
+    let (bar, s) = unsafe { (Bar::of(rd), &mut *stats) };
+    let c = |off: usize| bar.read64(off);
+    s.rx_packets = c(counters::HOST_RX);
+    s.rx_bytes = c(counters::HOST_RX_BYTES);
+    s.tx_packets = c(counters::WIRE_TX);
+    s.tx_bytes = c(counters::WIRE_TX_BYTES);
+    s.rx_dropped =
+        c(counters::verdict(Verdict::Drop)).wrapping_add(c(counters::verdict(Verdict::Aborted)));
+    s.rx_missed_errors = c(counters::HOST_RX_DROPPED);
+    s.rx_errors = c(counters::RX_ERRORS);
+    s.rx_length_errors = s.rx_errors;
+}
+
+/// `ethtool -S rvo0`: one statistic per device counter, named as `rvo_isa::contract` names
+/// them (and debugfs `counters` prints them), verdicts first. The names and their order are
+/// the driver's interface (README.md lists them): append, never rename or reorder.
+const ETHTOOL_STATS: [(&str, usize); 16] = [
+    ("xdp_aborted", counters::verdict(Verdict::Aborted)),
+    ("xdp_drop", counters::verdict(Verdict::Drop)),
+    ("xdp_pass", counters::verdict(Verdict::Pass)),
+    ("xdp_tx", counters::verdict(Verdict::Tx)),
+    ("xdp_redirect", counters::verdict(Verdict::Redirect)),
+    ("faults", counters::FAULTS),
+    ("cycles", counters::CYCLES),
+    ("runs", counters::RUNS),
+    ("wire_rx", counters::WIRE_RX),
+    ("wire_tx", counters::WIRE_TX),
+    ("wire_tx_bytes", counters::WIRE_TX_BYTES),
+    ("host_rx", counters::HOST_RX),
+    ("host_rx_bytes", counters::HOST_RX_BYTES),
+    ("host_rx_dropped", counters::HOST_RX_DROPPED),
+    ("host_tx", counters::HOST_TX),
+    ("rx_errors", counters::RX_ERRORS),
+];
+
+const ETH_GSTRING_LEN: usize = bindings::ETH_GSTRING_LEN as usize;
+const ETH_SS_STATS: u32 = bindings::ethtool_stringset_ETH_SS_STATS;
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+// Every statistic is the contract's counter of the same name, and fits `ETH_GSTRING_LEN`.
+const _: () = {
+    let mut i = 0;
+    while i < ETHTOOL_STATS.len() {
+        let (name, off) = ETHTOOL_STATS[i];
+        assert!(name.len() < ETH_GSTRING_LEN);
+        assert!(off >= layout::COUNTERS && (off - layout::COUNTERS) % 8 == 0);
+        assert!(str_eq(name, counters::NAMES[(off - layout::COUNTERS) / 8]));
+        i += 1;
+    }
+};
+
+/// Copy `src` into the C string `dst`, truncated and NUL-terminated.
+fn put_cstr(dst: &mut [c_char], src: &[u8]) {
+    let n = src.len().min(dst.len().saturating_sub(1));
+    for (d, &c) in dst.iter_mut().zip(&src[..n]) {
+        *d = c as c_char;
+    }
+    if let Some(end) = dst.get_mut(n) {
+        *end = 0;
+    }
+}
+
+/// `ethtool -i`: driver `rvo`, version `contract N` (the device contract the driver speaks),
+/// firmware version: the device's kind and lanes (`model, 2 lanes`). The shim adds the bus info
+/// (the PCI address, `pci_name` being an inline).
+///
+/// # Safety
+/// Called by the C shim with its live device and valid pointers.
+#[no_mangle]
+pub unsafe extern "C" fn rvo_rs_get_drvinfo(rd: *mut RvoDev, info: *mut bindings::ethtool_drvinfo) {
+    // SAFETY: the shim calls with its live device and the core's `ethtool_drvinfo`.
+    let (bar, i) = unsafe { (Bar::of(rd), &mut *info) };
+    put_cstr(&mut i.driver, b"rvo");
+    let mut m = Msg::new();
+    let _ = write!(m, "contract {}", contract::CONTRACT_VERSION);
+    put_cstr(&mut i.version, &m.buf[..m.len]);
+    let kind =
+        bar.read32(layout::IDENTITY + core::mem::offset_of!(contract::Identity, device_kind));
+    let mut m = Msg::new();
+    let _ = write!(
+        m,
+        "{}, {} lanes",
+        contract::DeviceKind::from_u32(kind).map_or("unknown", |k| k.name()),
+        bar.lanes()
+    );
+    put_cstr(&mut i.fw_version, &m.buf[..m.len]);
+}
+
+/// `ethtool_ops.get_sset_count`: the number of `ethtool -S` statistics.
+#[no_mangle]
+pub extern "C" fn rvo_rs_get_sset_count(sset: c_int) -> c_int {
+    if sset as u32 == ETH_SS_STATS {
+        ETHTOOL_STATS.len() as c_int
+    } else {
+        -EOPNOTSUPP
+    }
+}
+
+/// `ethtool_ops.get_strings`: the statistics' names, `ETH_GSTRING_LEN` bytes each.
+///
+/// # Safety
+/// `data` holds `rvo_rs_get_sset_count(sset)` strings of `ETH_GSTRING_LEN` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn rvo_rs_get_strings(sset: u32, data: *mut u8) {
+    if sset != ETH_SS_STATS {
+        return;
+    }
+    // SAFETY: the core sized `data` from `get_sset_count` (caller).
+    let out =
+        unsafe { core::slice::from_raw_parts_mut(data, ETHTOOL_STATS.len() * ETH_GSTRING_LEN) };
+    for (slot, (name, _)) in out.chunks_exact_mut(ETH_GSTRING_LEN).zip(ETHTOOL_STATS) {
+        slot.fill(0);
+        slot[..name.len()].copy_from_slice(name.as_bytes());
+    }
+}
+
+/// `ethtool_ops.get_ethtool_stats`: the values, in the order of the names.
+///
+/// # Safety
+/// Called by the C shim with its live device and room for `rvo_rs_get_sset_count(ETH_SS_STATS)`
+/// values.
+#[no_mangle]
+pub unsafe extern "C" fn rvo_rs_get_ethtool_stats(rd: *mut RvoDev, data: *mut u64) {
+    // SAFETY: the shim calls with its live device; the core sized `data` (caller).
+    let (bar, out) = unsafe {
+        (
+            Bar::of(rd),
+            core::slice::from_raw_parts_mut(data, ETHTOOL_STATS.len()),
+        )
+    };
+    for (v, (_, off)) in out.iter_mut().zip(ETHTOOL_STATS) {
+        *v = bar.read64(off);
+    }
 }
 
 /// debugfs `wire`: run the frames of the device's capture `name` through the program.

@@ -2,7 +2,8 @@
 /*
  * rvo.ko C shim: the kernel glue 6.12's Rust bindings cannot express -- static inlines and
  * macros (netdev_priv, request_irq, pci_register_driver, NL_SET_ERR_MSG, completions,
- * debugfs file operations) and the PCI/netdev life cycle around them. Every decision about
+ * debugfs file operations, the netdev and ethtool ops tables) and the PCI/netdev life cycle
+ * around them. Every decision about
  * the device, programs and maps is made in Rust (rvo_main.rs), through the rvo_rs_* calls.
  */
 #include <linux/bpf.h>
@@ -10,6 +11,7 @@
 #include <linux/completion.h>
 #include <linux/debugfs.h>
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -50,6 +52,11 @@ void rvo_rs_rx(struct rvo_dev *rd);
 int rvo_rs_xmit(struct rvo_dev *rd, const void *data, u32 len);
 ssize_t rvo_rs_counters(struct rvo_dev *rd, char *buf, size_t len);
 int rvo_rs_wire_run(struct rvo_dev *rd, const char *name, u32 ifindex);
+void rvo_rs_get_stats64(struct rvo_dev *rd, struct rtnl_link_stats64 *stats);
+void rvo_rs_get_drvinfo(struct rvo_dev *rd, struct ethtool_drvinfo *info);
+int rvo_rs_get_sset_count(int sset);
+void rvo_rs_get_strings(u32 sset, u8 *data);
+void rvo_rs_get_ethtool_stats(struct rvo_dev *rd, u64 *data);
 
 /* Called from Rust. */
 void __iomem *rvo_shim_regs(struct rvo_dev *rd);
@@ -108,7 +115,10 @@ void rvo_shim_extack(struct netlink_ext_ack *extack, const char *msg)
 		extack->_msg = msg;
 }
 
-/* One passed frame from the RX ring up the stack. */
+/*
+ * One passed frame from the RX ring up the stack. The device counts it (host_rx); the host
+ * counts only the frames it could not take.
+ */
 void rvo_shim_rx_frame(struct rvo_dev *rd, const void __iomem *data, u32 len)
 {
 	struct net_device *dev = rd->netdev;
@@ -116,13 +126,11 @@ void rvo_shim_rx_frame(struct rvo_dev *rd, const void __iomem *data, u32 len)
 
 	skb = netdev_alloc_skb_ip_align(dev, len);
 	if (!skb) {
-		dev->stats.rx_dropped++;
+		dev_core_stats_rx_dropped_inc(dev);
 		return;
 	}
 	memcpy_fromio(skb_put(skb, len), data, len);
 	skb->protocol = eth_type_trans(skb, dev);
-	dev->stats.rx_packets++;
-	dev->stats.rx_bytes += len;
 	netif_rx(skb);
 }
 
@@ -175,26 +183,65 @@ static int rvo_ndo_bpf(struct net_device *dev, struct netdev_bpf *bpf)
 	}
 }
 
+/* The device counts what it sends (host_tx, wire_tx); the host only what it could not queue. */
 static netdev_tx_t rvo_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct rvo_netpriv *np = netdev_priv(dev);
-	u32 len = skb->len;
 
-	if (skb_linearize(skb) || rvo_rs_xmit(np->rd, skb->data, len)) {
-		dev->stats.tx_dropped++;
-	} else {
-		dev->stats.tx_packets++;
-		dev->stats.tx_bytes += len;
-	}
+	if (skb_linearize(skb) || rvo_rs_xmit(np->rd, skb->data, skb->len))
+		dev_core_stats_tx_dropped_inc(dev);
 	dev_kfree_skb_any(skb);
 	return NETDEV_TX_OK;
+}
+
+static void rvo_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats)
+{
+	struct rvo_netpriv *np = netdev_priv(dev);
+
+	rvo_rs_get_stats64(np->rd, stats);
 }
 
 static const struct net_device_ops rvo_netdev_ops = {
 	.ndo_start_xmit = rvo_start_xmit,
 	.ndo_bpf = rvo_ndo_bpf,
+	.ndo_get_stats64 = rvo_get_stats64,
 	.ndo_set_mac_address = eth_mac_addr,
 	.ndo_validate_addr = eth_validate_addr,
+};
+
+/* ---- ethtool: -i and -S, answered by Rust from the device's identity and counters ---- */
+
+static void rvo_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo *info)
+{
+	struct rvo_netpriv *np = netdev_priv(dev);
+
+	rvo_rs_get_drvinfo(np->rd, info);
+	strscpy(info->bus_info, pci_name(np->rd->pdev), sizeof(info->bus_info));
+}
+
+static int rvo_get_sset_count(struct net_device *dev, int sset)
+{
+	return rvo_rs_get_sset_count(sset);
+}
+
+static void rvo_get_strings(struct net_device *dev, u32 sset, u8 *data)
+{
+	rvo_rs_get_strings(sset, data);
+}
+
+static void rvo_get_ethtool_stats(struct net_device *dev, struct ethtool_stats *stats, u64 *data)
+{
+	struct rvo_netpriv *np = netdev_priv(dev);
+
+	rvo_rs_get_ethtool_stats(np->rd, data);
+}
+
+static const struct ethtool_ops rvo_ethtool_ops = {
+	.get_drvinfo = rvo_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+	.get_sset_count = rvo_get_sset_count,
+	.get_strings = rvo_get_strings,
+	.get_ethtool_stats = rvo_get_ethtool_stats,
 };
 
 /* ---- debugfs: counters (read), wire (write a capture name to run it) ---- */
@@ -298,6 +345,7 @@ static int rvo_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	strscpy(netdev->name, "rvo%d", IFNAMSIZ);
 	SET_NETDEV_DEV(netdev, &pdev->dev);
 	netdev->netdev_ops = &rvo_netdev_ops;
+	netdev->ethtool_ops = &rvo_ethtool_ops;
 	netdev->max_mtu = max_mtu;
 	eth_hw_addr_random(netdev);
 	np = netdev_priv(netdev);

@@ -8,8 +8,8 @@
 //! Not modelled: DMA, several images, commands in flight in parallel.
 
 use rvo_isa::contract::{
-    self, counters, layout, mailbox, rings, rx_slot, tx_slot, DeviceCounters, DeviceKind, Identity,
-    Op, KEY_BUF, MSG_BUF, RING_SLOTS, SLOT_DATA, SLOT_SIZE, VALUE_BUF,
+    self, layout, mailbox, rings, rx_slot, tx_slot, DeviceCounters, DeviceKind, Identity, Op,
+    KEY_BUF, MSG_BUF, RING_SLOTS, SLOT_DATA, SLOT_SIZE, VALUE_BUF,
 };
 use rvo_isa::image::{ImageHeader, IMAGE_MAGIC, IMAGE_VERSION};
 use rvo_isa::maps::{errno, MapDesc, MAX_MAPS};
@@ -248,23 +248,7 @@ impl DevSim {
     }
 
     fn publish_counters(&self, shm: &dyn Shm) {
-        let c = &self.counters;
-        let words: [u64; counters::COUNT] = [
-            c.runs,
-            c.verdicts[0],
-            c.verdicts[1],
-            c.verdicts[2],
-            c.verdicts[3],
-            c.verdicts[4],
-            c.faults,
-            c.cycles,
-            c.wire_rx,
-            c.wire_tx,
-            c.host_rx,
-            c.host_rx_dropped,
-            c.host_tx,
-            c.rx_errors,
-        ];
+        let words = self.counters.words();
         let mut b = Vec::with_capacity(8 * words.len());
         for w in words {
             b.extend_from_slice(&w.to_le_bytes());
@@ -594,6 +578,7 @@ impl DevSim {
             Verdict::Pass => return self.pass_up(shm, &out.mem),
             Verdict::Tx | Verdict::Redirect => {
                 self.counters.wire_tx += 1;
+                self.counters.wire_tx_bytes += out.mem.len() as u64;
                 self.wire_out.push(Frame {
                     timestamp: frame.timestamp,
                     data: out.mem,
@@ -618,6 +603,7 @@ impl DevSim {
         shm.write(slot, &hdr);
         shm.set_u32(rings::RX_HEAD, head.wrapping_add(1));
         self.counters.host_rx += 1;
+        self.counters.host_rx_bytes += data.len() as u64;
         true
     }
 
@@ -631,6 +617,7 @@ impl DevSim {
             let data = shm.read_vec(slot + SLOT_DATA, len);
             self.counters.host_tx += 1;
             self.counters.wire_tx += 1;
+            self.counters.wire_tx_bytes += data.len() as u64;
             self.xmit_out.push(Frame {
                 timestamp: Duration::ZERO,
                 data,

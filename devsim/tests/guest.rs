@@ -295,6 +295,14 @@ fn guest_drives_the_contract() {
     assert_eq!(g.shm.read_vec(rx_slot(1) + SLOT_DATA, 60), vec![1u8; 60]);
     g.shm.set_u32(rings::RX_TAIL, 3);
     assert_eq!((g.counter(0), g.counter(3)), (3, 3), "runs, pass");
+    assert_eq!(
+        (
+            g.shm.u64(counters::HOST_RX),
+            g.shm.u64(counters::HOST_RX_BYTES)
+        ),
+        (3, 180),
+        "host_rx, host_rx_bytes"
+    );
 
     // Drop from now on; the program's map is the host's map.
     assert_eq!(
@@ -350,6 +358,15 @@ fn guest_drives_the_contract() {
     // The next command is served after the transmit.
     assert_eq!(g.cmd(Op::Nop, 0, &[], &[], &[], 0), 0);
     assert_eq!(g.shm.u32(rings::TX_TAIL), 1);
+    assert_eq!(
+        (
+            g.shm.u64(counters::HOST_TX),
+            g.shm.u64(counters::WIRE_TX),
+            g.shm.u64(counters::WIRE_TX_BYTES)
+        ),
+        (1, 1, 42),
+        "host_tx, wire_tx, wire_tx_bytes"
+    );
 
     drop(g);
     let dev = server.join().expect("server thread");

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds rvo's guest kernel (Linux 6.12 from Debian's linux-source, Rust enabled) and caches it
-# under ~/.cache/rvo/kernel/KEY, KEY a hash of every input: this script, the config fragment,
-# the bindings added for the driver, the kernel source package version, rustc and bindgen.
+# under ~/.cache/rvo/kernel/KEY, KEY a hash of every input of the build: its recipe (the part of
+# this script below the `build recipe` line), the config fragment, the bindings added for the
+# driver, the kernel source package version, rustc and bindgen. Installing tools is not an
+# input: adding a package to the install line does not rebuild the kernel.
 # Prints the cache directory (bzImage and the kbuild tree modules are built against).
 #
 #   host-driver/kernel/build.sh            # build if missing, print the directory
+#   host-driver/kernel/build.sh --key      # print the cache key only
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${RVO_CACHE:-$HOME/.cache/rvo}
@@ -22,7 +25,8 @@ bindings_extra='#include <linux/netdevice.h>
 
 install_deps() {
     local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-    if [ ! -f /usr/src/linux-source-6.12.tar.xz ] || ! command -v ld.lld >/dev/null || ! command -v bc >/dev/null; then
+    if [ ! -f /usr/src/linux-source-6.12.tar.xz ] || ! command -v ld.lld >/dev/null || ! command -v bc >/dev/null \
+        || [ ! -x /usr/sbin/ethtool ]; then
         # linux-source-6.12 and a QEMU matching qemu-utils come from bookworm-backports.
         if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
             sed -n '1,/^$/p' /etc/apt/sources.list.d/debian.sources | sed 's/^Suites:.*/Suites: bookworm-backports/' \
@@ -31,7 +35,7 @@ install_deps() {
         $sudo apt-get update -q >/dev/null
         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -t bookworm-backports \
             linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev clang llvm lld libclang-dev \
-            cpio busybox-static qemu-system-x86 bpftool iproute2 kmod >/dev/null
+            cpio busybox-static qemu-system-x86 bpftool iproute2 ethtool kmod >/dev/null
     fi
     # The kernel builds Rust's `core` itself from source.
     rustup component add rust-src >/dev/null 2>&1 || true
@@ -43,8 +47,14 @@ install_deps() {
 
 install_deps
 src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-key=$( { cat "$0" "$here/config.fragment"; echo "$bindings_extra"; echo "$src_version"; rustc --version; bindgen --version; } | sha256sum | cut -c1-16)
+recipe=$(sed -n '/^# --- build recipe ---$/,$p' "$0")
+key=$( { echo "$recipe"; cat "$here/config.fragment"; echo "$bindings_extra"; echo "$src_version"; rustc --version; bindgen --version; } | sha256sum | cut -c1-16)
 out=$cache/kernel/$key
+if [ "${1:-}" = --key ]; then
+    echo "$key"
+    exit 0
+fi
+# --- build recipe ---
 if [ -f "$out/done" ]; then
     log "cached: $out"
     echo "$out"

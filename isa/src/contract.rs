@@ -12,7 +12,8 @@
 //!   host fills the arguments and buffers, writes a new `seq`, rings [`DOORBELL_CMD`]; the device
 //!   executes, writes `status` (0 or a negative Linux errno), then `done = seq`, and raises
 //!   [`MSIX_CMD`].
-//! * [`DeviceCounters`]: per-verdict, fault, cycle and frame counters, written by the device.
+//! * [`DeviceCounters`]: per-verdict, fault, cycle, frame and byte counters, written by the
+//!   device.
 //! * Two frame rings of [`RING_SLOTS`] slots ([`RingIndexes`], [`SlotHeader`]): RX carries the
 //!   frames the program passed (`XDP_PASS`) from the wire up to the host (device produces,
 //!   [`MSIX_RX`] announces); TX carries frames the host transmits down to the wire (host
@@ -155,6 +156,27 @@ pub enum DeviceKind {
     Rtl = 2,
     /// The FPGA.
     Fpga = 3,
+}
+
+impl DeviceKind {
+    /// The kind of a `device_kind` word.
+    pub const fn from_u32(v: u32) -> Option<DeviceKind> {
+        Some(match v {
+            1 => DeviceKind::Model,
+            2 => DeviceKind::Rtl,
+            3 => DeviceKind::Fpga,
+            _ => return None,
+        })
+    }
+
+    /// Lower-case name for messages (`ethtool -i`'s firmware version).
+    pub const fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Model => "model",
+            DeviceKind::Rtl => "rtl",
+            DeviceKind::Fpga => "fpga",
+        }
+    }
 }
 
 /// Bit `n` set for every Linux map type `n` of [`MapType::ALL`].
@@ -373,6 +395,9 @@ pub mod mailbox {
 
 /// The device's counters, at [`layout::COUNTERS`]; `u64`s the device updates after every
 /// frame. Verdicts count like Linux's XDP statistics: every run once, by its verdict.
+///
+/// Counters are only ever appended (a device that predates one leaves it zero, as the rest of
+/// the area up to [`layout::RINGS`] is); the host reads them at the offsets of [`counters`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub struct DeviceCounters {
@@ -396,11 +421,41 @@ pub struct DeviceCounters {
     pub host_tx: u64,
     /// Frames the device could not run (runts, too large).
     pub rx_errors: u64,
+    /// Bytes of the frames counted in `host_rx`.
+    pub host_rx_bytes: u64,
+    /// Bytes of the frames counted in `wire_tx`.
+    pub wire_tx_bytes: u64,
+}
+
+impl DeviceCounters {
+    /// The counters in BAR2 order (the order of [`counters::NAMES`]), as a device publishes
+    /// them at [`layout::COUNTERS`].
+    pub const fn words(&self) -> [u64; counters::COUNT] {
+        [
+            self.runs,
+            self.verdicts[0],
+            self.verdicts[1],
+            self.verdicts[2],
+            self.verdicts[3],
+            self.verdicts[4],
+            self.faults,
+            self.cycles,
+            self.wire_rx,
+            self.wire_tx,
+            self.host_rx,
+            self.host_rx_dropped,
+            self.host_tx,
+            self.rx_errors,
+            self.host_rx_bytes,
+            self.wire_tx_bytes,
+        ]
+    }
 }
 
 /// Byte offsets of the counters inside BAR2.
 pub mod counters {
     use super::{layout::COUNTERS, offset_of, DeviceCounters};
+    use crate::Verdict;
     /// `runs`.
     pub const RUNS: usize = COUNTERS + offset_of!(DeviceCounters, runs);
     /// `verdicts[0]`.
@@ -409,6 +464,28 @@ pub mod counters {
     pub const FAULTS: usize = COUNTERS + offset_of!(DeviceCounters, faults);
     /// `cycles`.
     pub const CYCLES: usize = COUNTERS + offset_of!(DeviceCounters, cycles);
+    /// `wire_rx`.
+    pub const WIRE_RX: usize = COUNTERS + offset_of!(DeviceCounters, wire_rx);
+    /// `wire_tx`.
+    pub const WIRE_TX: usize = COUNTERS + offset_of!(DeviceCounters, wire_tx);
+    /// `host_rx`.
+    pub const HOST_RX: usize = COUNTERS + offset_of!(DeviceCounters, host_rx);
+    /// `host_rx_dropped`.
+    pub const HOST_RX_DROPPED: usize = COUNTERS + offset_of!(DeviceCounters, host_rx_dropped);
+    /// `host_tx`.
+    pub const HOST_TX: usize = COUNTERS + offset_of!(DeviceCounters, host_tx);
+    /// `rx_errors`.
+    pub const RX_ERRORS: usize = COUNTERS + offset_of!(DeviceCounters, rx_errors);
+    /// `host_rx_bytes`.
+    pub const HOST_RX_BYTES: usize = COUNTERS + offset_of!(DeviceCounters, host_rx_bytes);
+    /// `wire_tx_bytes`.
+    pub const WIRE_TX_BYTES: usize = COUNTERS + offset_of!(DeviceCounters, wire_tx_bytes);
+
+    /// `verdicts[v]`: the runs that ended with verdict `v`.
+    pub const fn verdict(v: Verdict) -> usize {
+        VERDICTS + 8 * v as usize
+    }
+
     /// Number of `u64` counters.
     pub const COUNT: usize = core::mem::size_of::<DeviceCounters>() / 8;
     /// Names of the counters in order, as the driver prints them.
@@ -427,6 +504,8 @@ pub mod counters {
         "host_rx_dropped",
         "host_tx",
         "rx_errors",
+        "host_rx_bytes",
+        "wire_tx_bytes",
     ];
 }
 
@@ -553,11 +632,53 @@ mod tests {
     fn identity_describes_this_crate() {
         let id = Identity::new(DeviceKind::Model, 2);
         assert!(id.is_compatible());
+        for k in [DeviceKind::Model, DeviceKind::Rtl, DeviceKind::Fpga] {
+            assert_eq!(DeviceKind::from_u32(k as u32), Some(k));
+        }
+        assert_eq!(DeviceKind::from_u32(0), None);
         assert_eq!(id.map_types & (1 << 1 | 1 << 2), 1 << 1 | 1 << 2);
         for op in Op::ALL {
             assert_eq!(Op::from_u32(op as u32), Some(op));
         }
         assert_eq!(counters::NAMES.len(), counters::COUNT);
+    }
+
+    #[test]
+    fn counters_follow_the_struct() {
+        // `words()` and `NAMES` are in field order: each named offset holds its word.
+        let c = DeviceCounters {
+            runs: 1,
+            verdicts: [2, 3, 4, 5, 6],
+            faults: 7,
+            cycles: 8,
+            wire_rx: 9,
+            wire_tx: 10,
+            host_rx: 11,
+            host_rx_dropped: 12,
+            host_tx: 13,
+            rx_errors: 14,
+            host_rx_bytes: 15,
+            wire_tx_bytes: 16,
+        };
+        let w = c.words();
+        let at = |off: usize| w[(off - layout::COUNTERS) / 8];
+        assert_eq!(at(counters::RUNS), 1);
+        assert_eq!(at(counters::verdict(crate::Verdict::Aborted)), 2);
+        assert_eq!(at(counters::verdict(crate::Verdict::Redirect)), 6);
+        assert_eq!(at(counters::FAULTS), 7);
+        assert_eq!(at(counters::CYCLES), 8);
+        assert_eq!(at(counters::WIRE_RX), 9);
+        assert_eq!(at(counters::WIRE_TX), 10);
+        assert_eq!(at(counters::HOST_RX), 11);
+        assert_eq!(at(counters::HOST_RX_DROPPED), 12);
+        assert_eq!(at(counters::HOST_TX), 13);
+        assert_eq!(at(counters::RX_ERRORS), 14);
+        assert_eq!(at(counters::HOST_RX_BYTES), 15);
+        assert_eq!(at(counters::WIRE_TX_BYTES), 16);
+        let names = |off: usize| counters::NAMES[(off - layout::COUNTERS) / 8];
+        assert_eq!(names(counters::verdict(crate::Verdict::Pass)), "xdp_pass");
+        assert_eq!(names(counters::HOST_RX_BYTES), "host_rx_bytes");
+        assert_eq!(names(counters::WIRE_TX_BYTES), "wire_tx_bytes");
     }
 
     #[test]

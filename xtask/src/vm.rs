@@ -4,8 +4,8 @@
 //! Steps: the guest kernel (`host-driver/kernel/build.sh`, cached), the module against its
 //! kbuild tree, `rvo-devsim`, the BPF objects (`host-driver/tests/bpf`, the corpus), the wire
 //! captures, what Linux gives for the corpus programs (`BPF_PROG_TEST_RUN` on this machine),
-//! an initramfs (busybox, iproute2, bpftool, the objects, `host-driver/tests/vm/init.sh` as
-//! `/init`), then rvo-devsim as QEMU's ivshmem server and QEMU (TCG) booting the guest, which
+//! an initramfs (busybox, iproute2, bpftool, ethtool, the objects,
+//! `host-driver/tests/vm/init.sh` as `/init`), then rvo-devsim as QEMU's ivshmem server and QEMU (TCG) booting the guest, which
 //! runs the checks. Everything started is stopped again. Prints one line per check and
 //! `N passed, M failed`; fails unless every check passed.
 //!
@@ -143,7 +143,8 @@ fn hex(bytes: &[u8]) -> String {
         .join(" ")
 }
 
-/// The corpus checks: `corpus NAME xdp "A D P T R"` lines with Linux's verdict counts, and
+/// The corpus checks: `corpus NAME xdp "A D P T R" "PASS_BYTES TX_BYTES"` lines with Linux's
+/// verdict counts and the bytes of the frames it passes and sends back (TX + REDIRECT), and
 /// each program's map contents as bpftool updates. Returns the script and the frames Linux
 /// sends back to the wire (TX + REDIRECT), in order.
 fn corpus_script(work: &Path, objects: &Path) -> Result<(String, Vec<Vec<u8>>)> {
@@ -183,13 +184,24 @@ fn corpus_script(work: &Path, objects: &Path) -> Result<(String, Vec<Vec<u8>>)> 
             // Linux treats an unknown action as XDP_ABORTED.
             counts[if p.retval <= 4 { p.retval as usize } else { 0 }] += 1;
         }
+        // The device passes up and sends `data..data_end`; metadata stays behind.
+        let frame = |p: &rvo_linux::PacketResult| {
+            p.data_out[(p.meta_len as usize).min(p.data_out.len())..].to_vec()
+        };
+        let pass_bytes: usize = run
+            .packets
+            .iter()
+            .filter(|p| p.retval == 2)
+            .map(|p| frame(p).len())
+            .sum();
+        let mut tx_bytes = 0;
         for p in run
             .packets
             .iter()
             .filter(|p| p.retval == 3 || p.retval == 4)
         {
-            // The device sends `data..data_end`; metadata stays behind.
-            wire_tx.push(p.data_out[(p.meta_len as usize).min(p.data_out.len())..].to_vec());
+            tx_bytes += frame(p).len();
+            wire_tx.push(frame(p));
         }
         let mut updates = String::new();
         for (name, c) in &maps {
@@ -236,7 +248,12 @@ fn corpus_script(work: &Path, objects: &Path) -> Result<(String, Vec<Vec<u8>>)> 
         )?;
         std::fs::copy(&e.pcap, work.join(format!("wire/{}.pcap", e.object)))?;
         let expect: Vec<String> = counts.iter().map(u64::to_string).collect();
-        writeln!(script, "corpus {} xdp \"{}\"", e.object, expect.join(" "))?;
+        writeln!(
+            script,
+            "corpus {} xdp \"{}\" \"{pass_bytes} {tx_bytes}\"",
+            e.object,
+            expect.join(" ")
+        )?;
     }
     let (name, why) = NOT_OFFLOADABLE;
     writeln!(
@@ -267,10 +284,10 @@ fn copy_with_libs(bin: &str, dest_root: &Path) -> Result<()> {
 const BUSYBOX_APPLETS: &[&str] = &[
     "sh", "mount", "insmod", "rmmod", "cat", "echo", "ls", "sleep", "dmesg", "grep", "mkdir", "wc",
     "sed", "head", "tail", "cut", "test", "tr", "reboot", "readlink", "basename", "true", "false",
-    "rm", "awk", "[", "sort", "cmp", "diff",
+    "rm", "awk", "[", "sort", "cmp", "diff", "ping",
 ];
 
-fn initramfs(work: &Path, module: &Path, corpus_sh: &str) -> Result<PathBuf> {
+fn initramfs(work: &Path, module: &Path, corpus_sh: &str, lanes: u8) -> Result<PathBuf> {
     let r = work.join("root");
     for d in [
         "bin",
@@ -291,10 +308,16 @@ fn initramfs(work: &Path, module: &Path, corpus_sh: &str) -> Result<PathBuf> {
     }
     copy_with_libs("/usr/bin/ip", &r)?;
     copy_with_libs("/usr/sbin/bpftool", &r)?;
+    copy_with_libs("/usr/sbin/ethtool", &r)
+        .context("ethtool is needed (apt-get install ethtool)")?;
     std::fs::copy(module, r.join("lib/modules/rvo.ko"))?;
     std::fs::copy(work.join("jited"), r.join("bin/jited"))?;
     std::fs::copy(root().join("host-driver/tests/vm/init.sh"), r.join("init"))?;
-    std::fs::write(r.join("checks/env.sh"), format!("NFRAMES={FRAMES}\n"))?;
+    let frame_bytes: usize = frames().iter().map(|f| f.data.len()).sum();
+    std::fs::write(
+        r.join("checks/env.sh"),
+        format!("NFRAMES={FRAMES}\nFRAME_BYTES={frame_bytes}\nLANES={lanes}\n"),
+    )?;
     std::fs::write(r.join("checks/corpus.sh"), corpus_sh)?;
     let out = work.join("initramfs.cpio.gz");
     exec(Command::new("sh").arg("-c").arg(format!(
@@ -392,7 +415,9 @@ pub fn run(args: &Args) -> Result<()> {
         corpus_script(&work, &objects)
     })?;
 
-    let initrd = steps.run("initramfs", || initramfs(&work, &module, &corpus_sh))?;
+    let initrd = steps.run("initramfs", || {
+        initramfs(&work, &module, &corpus_sh, args.lanes)
+    })?;
 
     let sock = work.join("ivshmem.sock");
     let (image, wire_out) = (work.join("image.bin"), work.join("wire-out.pcap"));
