@@ -5,7 +5,7 @@ set -euo pipefail
 # Tools by command, libraries by header: build-essential/pkg-config/make for the workspace,
 # libelf/zlib for libbpf (the Linux oracle), clang/llvm/libbpf-dev for the XDP corpus.
 need_apt=()
-for tool in cc:build-essential make:make pkg-config:pkg-config python3:python3 git:git clang:clang llvm-objdump:llvm; do
+for tool in cc:build-essential make:make pkg-config:pkg-config python3:python3 git:git clang:clang llvm-objdump:llvm verilator:verilator yosys:yosys; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
 done
 for header in /usr/include/libelf.h:libelf-dev /usr/include/zlib.h:zlib1g-dev /usr/include/bpf/bpf_helpers.h:libbpf-dev; do

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod conformance;
 pub mod corpus;
+pub mod devices;
 pub mod input;
 pub mod listing;
 pub mod maps_json;

@@ -42,6 +42,14 @@ pub enum DeviceError {
     /// No backend of that name.
     #[error("no device named `{0}` (available: {all})", all = crate::DEVICES.join(", "))]
     UnknownDevice(String),
+    /// The backend does not have this capability (yet): says which.
+    #[error("the {device} device cannot {what}")]
+    Unsupported {
+        /// The backend.
+        device: &'static str,
+        /// What it cannot do.
+        what: &'static str,
+    },
     /// `run` before `load`.
     #[error("no image loaded")]
     NoImage,
