@@ -133,7 +133,7 @@ pub fn device_runner(
             optimize: true,
         };
         let c = rvo_compiler::compile_bytes(prog, &opts).map_err(|e| e.to_string())?;
-        let mut dev = rvo_sim::open(device).map_err(|e| e.to_string())?;
+        let mut dev = crate::devices::open_device(device).map_err(|e| e.to_string())?;
         dev.load(&c.image).map_err(|e| e.to_string())?;
         let out = dev
             .run(&rvo_sim::RunInput::raw(mem))

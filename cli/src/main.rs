@@ -262,7 +262,7 @@ fn run(cli: Cli) -> Result<()> {
                         );
                     }
                     let (image, _) = image_of(other, &opts, &program_name)?;
-                    let mut dev = rvo_sim::open(&device)?;
+                    let mut dev = rvo_cli::devices::open_device(&device)?;
                     dev.load(&image)
                         .with_context(|| format!("the {device} device refused the image"))?;
                     let results = packets
@@ -341,7 +341,7 @@ fn run(cli: Cli) -> Result<()> {
                 Some(hex) => parse_hex(&hex)?,
                 None => file_mem,
             };
-            let mut dev = rvo_sim::open(&device)?;
+            let mut dev = rvo_cli::devices::open_device(&device)?;
             dev.load(&image)
                 .with_context(|| format!("{name}: the {device} device refused the image"))?;
             let out = dev.run(&RunInput::raw(&mem))?;

@@ -87,7 +87,7 @@ impl XdpSession {
             .compile(p, opts)
             .map_err(|e| anyhow!("{name}: {e}"))?;
         let program = p.name.clone();
-        let mut dev = rvo_sim::open(device)?;
+        let mut dev = crate::devices::open_device(device)?;
         dev.load(&compiled.image)
             .with_context(|| format!("{name}: the {device} device refused the image"))?;
         Ok(XdpSession {

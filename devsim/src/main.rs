@@ -36,6 +36,9 @@ struct Args {
     /// Lanes of the core.
     #[arg(long, default_value_t = 2)]
     lanes: u32,
+    /// What runs the programs: `model` (the ISA model) or `rtl` (the Verilated core).
+    #[arg(long, default_value = "model")]
+    backend: String,
     /// Write every image the host loads to this file.
     #[arg(long)]
     dump_image: Option<PathBuf>,
@@ -49,6 +52,13 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    match args.backend.as_str() {
+        "model" => {}
+        // The device serves XDP programs with maps; the RTL gains its context unit and map
+        // engines in the RTL issue's next stage, and then plugs in here.
+        "rtl" => anyhow::bail!("--backend rtl: the RTL core does not run XDP programs with maps yet (it runs raw programs: `rvo exec --device rtl`)"),
+        other => anyhow::bail!("--backend {other}: choose model or rtl"),
+    }
     if !(1..=rvo_isa::region::MAX_LANES as u32).contains(&args.lanes) {
         anyhow::bail!("--lanes must be 1 to {}", rvo_isa::region::MAX_LANES);
     }

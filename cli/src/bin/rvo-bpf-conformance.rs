@@ -66,7 +66,7 @@ fn run() -> Result<u64> {
         optimize: true,
     };
     let compiled = rvo_compiler::compile_bytes(&bytes, &opts).map_err(|e| anyhow!("{e}"))?;
-    let mut dev = rvo_sim::open(&args.device)?;
+    let mut dev = rvo_cli::devices::open_device(&args.device)?;
     dev.load(&compiled.image)?;
     let out = dev.run(&RunInput::raw(&args.memory))?;
     match out.fault {
