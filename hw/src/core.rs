@@ -34,14 +34,25 @@
 //!
 //! # Limits of this stage
 //!
-//! One lane. No helper units (a `helper` ends the run with [`FaultCode::Helper`]), no maps, no
-//! XDP context (raw mode only: r1 = packet address, r2 = length).
+//! One lane. No helper units (a `helper` ends the run with [`FaultCode::Helper`]), no maps.
+//!
+//! # XDP context unit
+//!
+//! With `xdp` set at `start`, r1 starts as the context's address (r2 zero), the packet region is
+//! `[data_meta, data_end)` = `[PACKET_HEADROOM, PACKET_HEADROOM + pkt_len)` (the host writes
+//! the packet at the headroom), and 4-byte loads at `struct xdp_md` offsets return data,
+//! data_end and data_meta as packet addresses, `ifindex`, `rxq` and 0 (egress_ifindex), written
+//! back like any load. Other context accesses fault as in the model: stores and atomics at a
+//! field are read-only faults, anything else out of bounds. Raw mode: r1 = packet address,
+//! r2 = length, the region `[0, pkt_len)`.
 
 use crate::alu::{Alu, Cond, Extract, OperandSel, BANKED};
 use crate::blocks::{Divider, LutRam, Multiplier};
 use crate::decode::{rom_rows, AmoOp, Ctl};
 use rust_hdl::prelude::*;
-use rvo_isa::region::{Region, MAX_CALL_DEPTH, PACKET_BUFFER, STACK_SIZE};
+use rvo_isa::region::{
+    xdp_ctx, Region, MAX_CALL_DEPTH, PACKET_BUFFER, PACKET_HEADROOM, STACK_SIZE,
+};
 use std::collections::BTreeMap;
 
 /// Why a run stopped early, as the core reports it on `fault`.
@@ -159,6 +170,12 @@ pub struct Core {
     pub pkt_len: Signal<In, Bits<13>>,
     /// Watchdog: cycles before the run is aborted.
     pub budget: Signal<In, Bits<64>>,
+    /// XDP mode: r1 = the context, the packet at `PACKET_HEADROOM` (`pkt_len` its length).
+    pub xdp: Signal<In, bool>,
+    /// `xdp_md.ingress_ifindex` of the run.
+    pub ifindex: Signal<In, Bits<32>>,
+    /// `xdp_md.rx_queue_index` of the run.
+    pub rxq: Signal<In, Bits<32>>,
 
     // Status.
     /// A run is in progress.
@@ -232,6 +249,12 @@ pub struct Core {
     rd_size: DFF<Bits<4>>,
     rd_sgn: DFF<bool>,
     rd_stack: DFF<bool>,
+    rd_ctx: DFF<bool>,
+    ctxd: DFF<Bits<64>>,
+    // XDP context unit: mode and fields of the run.
+    xdpq: DFF<bool>,
+    ifq: DFF<Bits<32>>,
+    rxqq: DFF<Bits<32>>,
     // Write-back.
     wbv: DFF<bool>,
     wbr: DFF<Bits<4>>,
@@ -271,6 +294,12 @@ pub struct Core {
     in_pkt: Signal<Local, bool>,
     in_stk: Signal<Local, bool>,
     to_ctx: Signal<Local, bool>,
+    plo: Signal<Local, Bits<13>>,
+    pend: Signal<Local, Bits<13>>,
+    ctx_ok: Signal<Local, bool>,
+    ctxv: Signal<Local, Bits<64>>,
+    r1i: Signal<Local, Bits<64>>,
+    r2i: Signal<Local, Bits<64>>,
     newfp: Signal<Local, Bits<64>>,
     start_b: Signal<Local, bool>,
     last: Signal<Local, bool>,
@@ -306,6 +335,11 @@ pub struct Core {
     c_stack_base: Constant<Bits<64>>,
     c_stack_end: Constant<Bits<64>>,
     c_pkt_base: Constant<Bits<64>>,
+    c_ctx_base: Constant<Bits<64>>,
+    c_headroom: Constant<Bits<13>>,
+    /// `struct xdp_md` offsets: data, data_end, data_meta, ingress_ifindex, rx_queue_index.
+    c_xoff: [Constant<Bits<5>>; 5],
+    c_ctx_size: Constant<Bits<32>>,
     c_max_depth: Constant<Bits<3>>,
     c_low32: Constant<Bits<64>>,
     c_high32: Constant<Bits<64>>,
@@ -363,6 +397,9 @@ impl Core {
             code_len: Default::default(),
             pkt_len: Default::default(),
             budget: Default::default(),
+            xdp: Default::default(),
+            ifindex: Default::default(),
+            rxq: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             fault: Default::default(),
@@ -412,6 +449,11 @@ impl Core {
             rd_size: Default::default(),
             rd_sgn: Default::default(),
             rd_stack: Default::default(),
+            rd_ctx: Default::default(),
+            ctxd: Default::default(),
+            xdpq: Default::default(),
+            ifq: Default::default(),
+            rxqq: Default::default(),
             wbv: Default::default(),
             wbr: Default::default(),
             wbb: Default::default(),
@@ -445,6 +487,12 @@ impl Core {
             hi_zero: Default::default(),
             in_pkt: Default::default(),
             in_stk: Default::default(),
+            plo: Default::default(),
+            pend: Default::default(),
+            ctx_ok: Default::default(),
+            ctxv: Default::default(),
+            r1i: Default::default(),
+            r2i: Default::default(),
             to_ctx: Default::default(),
             newfp: Default::default(),
             start_b: Default::default(),
@@ -479,6 +527,17 @@ impl Core {
             c_stack_base: k(Region::Stack.addr(0)),
             c_stack_end: k(Region::Stack.addr(STACK_SIZE)),
             c_pkt_base: k(Region::Packet.addr(0)),
+            c_ctx_base: k(Region::Ctx.addr(0)),
+            c_headroom: k(PACKET_HEADROOM as u64),
+            c_xoff: [
+                xdp_ctx::DATA,
+                xdp_ctx::DATA_END,
+                xdp_ctx::DATA_META,
+                xdp_ctx::INGRESS_IFINDEX,
+                xdp_ctx::RX_QUEUE_INDEX,
+            ]
+            .map(|o| k(o as u64)),
+            c_ctx_size: k(xdp_ctx::SIZE as u64),
             c_max_depth: k(MAX_CALL_DEPTH as u64 - 1),
             c_low32: k(0xffff_ffff),
             c_high32: k(0xffff_ffff_0000_0000),
@@ -503,8 +562,9 @@ impl Logic for Core {
         // ---- Clocks and register defaults ----
         dff_setup!(
             self, clock, phase, fetch_pc, ex_pc, ex_valid, step, held, lenq, codeq, budgetq, clr,
-            maddr, mstack, amo_b, amo_r0, rd_shift, rd_size, rd_sgn, rd_stack, wbv, wbr, wbb, wbd,
-            wbl, valid, depth, copy, fp, ncycles, nbundles, ninsns, fcode, fpc, faddr, fsize, res
+            maddr, mstack, amo_b, amo_r0, rd_shift, rd_size, rd_sgn, rd_stack, rd_ctx, ctxd, xdpq,
+            ifq, rxqq, wbv, wbr, wbb, wbd, wbl, valid, depth, copy, fp, ncycles, nbundles, ninsns,
+            fcode, fpc, faddr, fsize, res
         );
         self.imem.read_clock.next = self.clock.val();
         self.imem.write_clock.next = self.clock.val();
@@ -555,6 +615,9 @@ impl Logic for Core {
         self.wbval.next = self.wbd.q.val();
         if self.wbl.q.val() {
             self.wbval.next = self.ext.value.val();
+            if self.rd_ctx.q.val() {
+                self.wbval.next = self.ctxd.q.val();
+            }
         }
         self.rf[0].read_address.next = self.fa.val();
         self.rf[1].read_address.next = self.fb.val();
@@ -598,14 +661,21 @@ impl Logic for Core {
         self.opb.wb_value.next = self.wbval.val();
         self.opc.wb_value.next = self.wbval.val();
         self.op10.wb_value.next = self.wbval.val();
-        self.opa.init_r1.next = self.c_pkt_base.val();
-        self.opb.init_r1.next = self.c_pkt_base.val();
-        self.opc.init_r1.next = self.c_pkt_base.val();
-        self.op10.init_r1.next = self.c_pkt_base.val();
-        self.opa.init_r2.next = bit_cast::<64, 13>(self.lenq.q.val());
-        self.opb.init_r2.next = bit_cast::<64, 13>(self.lenq.q.val());
-        self.opc.init_r2.next = bit_cast::<64, 13>(self.lenq.q.val());
-        self.op10.init_r2.next = bit_cast::<64, 13>(self.lenq.q.val());
+        // Initial r1/r2: raw mode the packet and its length; XDP the context (r2 zero).
+        self.r1i.next = self.c_pkt_base.val();
+        self.r2i.next = bit_cast::<64, 13>(self.lenq.q.val());
+        if self.xdpq.q.val() {
+            self.r1i.next = self.c_ctx_base.val();
+            self.r2i.next = 0.into();
+        }
+        self.opa.init_r1.next = self.r1i.val();
+        self.opb.init_r1.next = self.r1i.val();
+        self.opc.init_r1.next = self.r1i.val();
+        self.op10.init_r1.next = self.r1i.val();
+        self.opa.init_r2.next = self.r2i.val();
+        self.opb.init_r2.next = self.r2i.val();
+        self.opc.init_r2.next = self.r2i.val();
+        self.op10.init_r2.next = self.r2i.val();
         self.opa.init_r10.next = self.c_stack_end.val();
         self.opb.init_r10.next = self.c_stack_end.val();
         self.opc.init_r10.next = self.c_stack_end.val();
@@ -646,14 +716,44 @@ impl Logic for Core {
         self.aend.next =
             bit_cast::<33, 32>(self.aoff.val()) + bit_cast::<33, 4>(self.rom.data.val().size);
         self.hi_zero.next = !self.addr.val().get_bits::<24>(40).any();
+        // The packet region: [0, len) raw; [data_meta, data_end) = [headroom, headroom + len)
+        // in XDP mode.
+        self.plo.next = 0.into();
+        if self.xdpq.q.val() {
+            self.plo.next = self.c_headroom.val();
+        }
+        self.pend.next = self.plo.val() + self.lenq.q.val();
         self.in_pkt.next = self.hi_zero.val()
             && (self.addr.val().get_bits::<8>(32) == self.c_tag_pkt.val())
-            && (self.aend.val() <= bit_cast::<33, 13>(self.lenq.q.val()));
+            && (self.aoff.val() >= bit_cast::<32, 13>(self.plo.val()))
+            && (self.aend.val() <= bit_cast::<33, 13>(self.pend.val()));
         self.in_stk.next = self.hi_zero.val()
             && (self.addr.val().get_bits::<8>(32) == self.c_tag_stk.val())
             && (self.aend.val() <= self.c_stack_size.val());
         self.to_ctx.next =
             self.hi_zero.val() && (self.addr.val().get_bits::<8>(32) == self.c_tag_ctx.val());
+        // The XDP context unit: 4-byte loads of `struct xdp_md` fields.
+        self.ctx_ok.next = self.xdpq.q.val()
+            && self.to_ctx.val()
+            && (self.rom.data.val().size == 4)
+            && (self.aoff.val() < self.c_ctx_size.val())
+            && !self.aoff.val().get_bits::<2>(0).any();
+        self.ctxv.next = 0.into();
+        if self.aoff.val().get_bits::<5>(0) == self.c_xoff[0].val() {
+            self.ctxv.next = self.c_pkt_base.val() | bit_cast::<64, 13>(self.plo.val());
+        }
+        if self.aoff.val().get_bits::<5>(0) == self.c_xoff[1].val() {
+            self.ctxv.next = self.c_pkt_base.val() | bit_cast::<64, 13>(self.pend.val());
+        }
+        if self.aoff.val().get_bits::<5>(0) == self.c_xoff[2].val() {
+            self.ctxv.next = self.c_pkt_base.val() | bit_cast::<64, 13>(self.plo.val());
+        }
+        if self.aoff.val().get_bits::<5>(0) == self.c_xoff[3].val() {
+            self.ctxv.next = bit_cast::<64, 32>(self.ifq.q.val());
+        }
+        if self.aoff.val().get_bits::<5>(0) == self.c_xoff[4].val() {
+            self.ctxv.next = bit_cast::<64, 32>(self.rxqq.q.val());
+        }
         self.newfp.next = self.op10.value.val() - bit_cast::<64, 32>(self.imm.val());
 
         // ---- Faults, checked when a bundle starts ----
@@ -669,9 +769,13 @@ impl Logic for Core {
             self.fnow.next = self.f_illegal.val();
         } else if self.rom.data.val().helper {
             self.fnow.next = self.f_helper.val();
-        } else if (self.rom.data.val().load || self.rom.data.val().atomic)
-            && !(self.in_pkt.val() || self.in_stk.val())
+        } else if self.rom.data.val().load
+            && !(self.in_pkt.val() || self.in_stk.val() || self.ctx_ok.val())
         {
+            self.fnow.next = self.f_oob.val();
+        } else if self.rom.data.val().atomic && self.ctx_ok.val() {
+            self.fnow.next = self.f_readonly.val();
+        } else if self.rom.data.val().atomic && !(self.in_pkt.val() || self.in_stk.val()) {
             self.fnow.next = self.f_oob.val();
         } else if self.rom.data.val().store && self.to_ctx.val() {
             self.fnow.next = self.f_readonly.val();
@@ -853,6 +957,9 @@ impl Logic for Core {
                 self.phase.d.next = Phase::Clear;
                 self.clr.d.next = 0.into();
                 self.lenq.d.next = self.pkt_len.val();
+                self.xdpq.d.next = self.xdp.val();
+                self.ifq.d.next = self.ifindex.val();
+                self.rxqq.d.next = self.rxq.val();
                 self.codeq.d.next = self.code_len.val();
                 self.budgetq.d.next = self.budget.val();
                 self.fetch_pc.d.next = self.entry.val();
@@ -917,6 +1024,8 @@ impl Logic for Core {
                         self.rd_size.d.next = self.rom.data.val().size;
                         self.rd_sgn.d.next = self.rom.data.val().lsigned;
                         self.rd_stack.d.next = self.in_stk.val();
+                        self.rd_ctx.d.next = self.ctx_ok.val();
+                        self.ctxd.d.next = self.ctxv.val();
                     }
                 }
                 if self.last.val() {

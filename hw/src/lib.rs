@@ -44,6 +44,9 @@ pub fn verilog(config: CoreConfig) -> String {
     core.code_len.connect();
     core.pkt_len.connect();
     core.budget.connect();
+    core.xdp.connect();
+    core.ifindex.connect();
+    core.rxq.connect();
     core.connect_all();
     let body = generate_verilog(&core);
     format!(

@@ -8,8 +8,9 @@
 
 struct RvoIn {
     uint64_t imem_data, pkt_wdata, budget;
+    uint32_t ifindex, rxq;
     uint16_t imem_addr, pkt_addr, entry, code_len, pkt_len;
-    uint8_t imem_we, pkt_we, start;
+    uint8_t imem_we, pkt_we, start, xdp;
 };
 
 struct RvoOut {
@@ -78,6 +79,9 @@ void rvo_set(void* p, const RvoIn* in) {
     m->code_len = in->code_len;
     m->pkt_len = in->pkt_len;
     m->budget = in->budget;
+    m->xdp = in->xdp;
+    m->ifindex = in->ifindex;
+    m->rxq = in->rxq;
     m->eval();
 }
 

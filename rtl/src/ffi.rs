@@ -13,6 +13,10 @@ pub struct Inputs {
     pub pkt_wdata: u64,
     /// Watchdog budget.
     pub budget: u64,
+    /// `xdp_md.ingress_ifindex` (XDP mode).
+    pub ifindex: u32,
+    /// `xdp_md.rx_queue_index` (XDP mode).
+    pub rxq: u32,
     /// Bundle written.
     pub imem_addr: u16,
     /// Packet word read or written.
@@ -29,6 +33,8 @@ pub struct Inputs {
     pub pkt_we: u8,
     /// Start a run.
     pub start: u8,
+    /// XDP mode (context unit, packet at the headroom).
+    pub xdp: u8,
 }
 
 /// Outputs of the core in the current cycle (the shim's `RvoOut`).

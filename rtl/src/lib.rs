@@ -6,14 +6,18 @@
 //! `start`, clock until `done`, results and memory read back. Like the model, `load` checks the
 //! image (header, strict decoding, bundle rules, branch targets) before it reaches the core.
 //!
+//! XDP mode: the packet sits at `PACKET_HEADROOM` in the buffer and the core's context unit
+//! answers 4-byte loads of `struct xdp_md` (data, data_end, data_meta as packet addresses,
+//! ingress_ifindex, rx_queue_index, egress_ifindex 0), as the model's `memory.rs` does.
+//!
 //! Not in this stage: more than one lane, helpers and maps (map operations fail; images with
-//! maps are refused), XDP mode (raw mode only). Without Verilator at build time the crate
+//! maps are refused). Without Verilator at build time the crate
 //! builds, but [`RtlDevice::new`] fails with the reason.
 //!
 //! Debugging one image: `VCD=wave.vcd cargo run -p rvo-rtl --example rtl_one -- IMAGE [MEM]`
 //! prints the bundles the core completed with their register writes, and the waveform.
 
-use rvo_isa::region::{Region, PACKET_BUFFER};
+use rvo_isa::region::{Region, MAX_PACKET, PACKET_BUFFER, PACKET_HEADROOM};
 use rvo_isa::{check_bundle, Fault, Format, ImageView, Insn, MapDesc, Verdict};
 use rvo_sim::{Counters, Device, DeviceError, FaultAt, Mode, RunInput, RunOutcome};
 use std::path::PathBuf;
@@ -21,11 +25,15 @@ use std::path::PathBuf;
 #[cfg(not(rvo_no_verilator))]
 #[allow(unsafe_code)]
 mod ffi;
+pub mod lockstep;
 
 pub use rvo_hw::FaultCode;
 
 /// Lanes this stage of the core is built with.
 pub const LANES: u8 = 1;
+/// Shortest frame XDP sees (an Ethernet header), as the model refuses shorter ones.
+#[cfg(not(rvo_no_verilator))]
+const ETH_HLEN: usize = 14;
 /// Cycles after the budget (plus stack clear and entry fetch) within which a correct core has
 /// stopped; past them the harness reports a hung core.
 const HANG_MARGIN: u64 = 1_000;
@@ -95,6 +103,11 @@ impl RtlDevice {
             .as_ref()
             .and_then(|l| l.bundles.get(pc as usize))
             .map_or_else(|| "(outside the code)".into(), |i| i.to_string())
+    }
+
+    /// The instruction at bundle `pc` of the loaded image.
+    pub fn insn(&self, pc: u32) -> Option<Insn> {
+        self.loaded.as_ref()?.bundles.get(pc as usize).copied()
     }
 
     /// Run once, recording every completed bundle and its register writes.
@@ -214,26 +227,38 @@ impl RtlDevice {
         trace: Option<&mut Vec<Retired>>,
     ) -> Result<RunOutcome, DeviceError> {
         let loaded = self.loaded.clone().ok_or(DeviceError::NoImage)?;
-        if input.mode != Mode::Raw {
-            return Err(DeviceError::Unsupported {
-                device: "rtl",
-                what: "run XDP programs (the context unit arrives with the next RTL stage)",
+        // XDP: the packet at the headroom, the context unit answering r1's loads.
+        let (xdp, base, limit) = match input.mode {
+            Mode::Raw => (None, 0, PACKET_BUFFER),
+            Mode::Xdp {
+                ingress_ifindex,
+                rx_queue_index,
+            } => (
+                Some((ingress_ifindex, rx_queue_index)),
+                PACKET_HEADROOM as usize,
+                MAX_PACKET,
+            ),
+        };
+        if xdp.is_some() && input.mem.len() < ETH_HLEN {
+            return Err(DeviceError::Runt {
+                len: input.mem.len(),
             });
         }
-        if input.mem.len() > PACKET_BUFFER as usize {
+        if input.mem.len() > limit as usize {
             return Err(DeviceError::InputTooLarge {
                 len: input.mem.len(),
                 region: Region::Packet.name(),
-                capacity: PACKET_BUFFER,
+                capacity: limit,
             });
         }
         // The input into the packet buffer, by words.
+        let first = base / 8;
         for (i, chunk) in input.mem.chunks(8).enumerate() {
             let mut w = [0u8; 8];
             w[..chunk.len()].copy_from_slice(chunk);
             self.tick_with(|p| {
                 p.pkt_we = 1;
-                p.pkt_addr = i as u16;
+                p.pkt_addr = (first + i) as u16;
                 p.pkt_wdata = u64::from_le_bytes(w);
             });
         }
@@ -245,6 +270,9 @@ impl RtlDevice {
             p.code_len = code_len;
             p.pkt_len = input.mem.len() as u16;
             p.budget = input.budget;
+            p.xdp = u8::from(xdp.is_some());
+            p.ifindex = xdp.map_or(0, |x| x.0);
+            p.rxq = xdp.map_or(0, |x| x.1);
         });
         self.inputs.start = 0;
         self.sim.set(&self.inputs);
@@ -289,7 +317,7 @@ impl RtlDevice {
             bundle: out.fault_pc as u32,
             lane: 0,
         });
-        let mem = self.read_packet(input.mem.len());
+        let mem = self.read_packet(first, input.mem.len());
         let r0 = if fault.is_some() { 0 } else { out.result };
         let verdict = if fault.is_some() {
             Verdict::Aborted
@@ -332,10 +360,10 @@ impl RtlDevice {
         panic!("the core did not stop within {limit} cycles");
     }
 
-    fn read_packet(&mut self, len: usize) -> Vec<u8> {
+    fn read_packet(&mut self, first: usize, len: usize) -> Vec<u8> {
         let mut mem = Vec::with_capacity(len + 8);
         for i in 0..len.div_ceil(8) {
-            self.tick_with(|p| p.pkt_addr = i as u16);
+            self.tick_with(|p| p.pkt_addr = (first + i) as u16);
             mem.extend_from_slice(&self.sim.get().pkt_rdata.to_le_bytes());
         }
         mem.truncate(len);

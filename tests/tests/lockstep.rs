@@ -1,28 +1,20 @@
 //! The RTL (the rust-hdl core under Verilator) in lockstep with the ISA model: every
-//! conformance program, compiled for one lane, must give the same r0, cycles, fault, bundle and
-//! instruction counts and memory on both.
-//!
-//! Bundle by bundle: the RTL reports each completed bundle (pc, cycle counter, register
-//! writes). The model has no trace, so its position after a bundle is probed through its
-//! watchdog: with a budget of one cycle less than the RTL's start cycle of bundle k+1, the model
-//! must stop with a watchdog fault *at* bundle pc(k+1). Sampled probes run on every program
-//! (`RVO_LOCKSTEP=full`: every bundle); on a divergence a bisection names the first bundle where
-//! pc or timing differ, with its instruction.
+//! conformance program, compiled for one lane, runs traced on both (`rvo_rtl::lockstep`), and
+//! the first completed bundle whose pc, cycle count or register writes differ is reported with
+//! its bundle index, pc, rvo instruction and the eBPF instruction it came from; then r0,
+//! verdict, fault, cycles, bundle and instruction counts and memory must agree.
 //!
 //! Programs that call helpers are excluded and listed: helper units arrive with the next RTL
 //! stage. Without Verilator the tests skip, or fail when `CI=true`.
 
 use rvo_cli::conformance::{data_dir, data_files, program_bytes, OPT_IN};
-use rvo_cli::devices::rvo_rtl::{self, Retired, RtlDevice};
+use rvo_cli::devices::rvo_rtl::{self, RtlDevice};
 use rvo_compiler::data_file::DataFile;
-use rvo_isa::{Fault, ImageView, Insn, Opcode};
+use rvo_compiler::disasm::Disasm;
+use rvo_compiler::ebpf;
+use rvo_isa::{ImageView, Insn, Opcode};
 use rvo_sim::{Device, IsaModel, RunInput, RunOutcome};
 use std::path::Path;
-
-/// Probes per program when not in full mode.
-const SAMPLED_PROBES: usize = 24;
-/// Longest trace probed bundle by bundle in full mode (each probe is one model run).
-const FULL_PROBES_MAX: usize = 20_000;
 
 fn rtl_or_skip() -> Option<RtlDevice> {
     let made = rvo_rtl::available().and_then(|()| RtlDevice::new(None));
@@ -47,8 +39,37 @@ struct Case {
     name: String,
     image: Vec<u8>,
     mem: Vec<u8>,
-    code: Vec<Insn>,
     budget: u64,
+    /// The compiler's source map (bundle, lane, eBPF slot) and the eBPF program.
+    source: Source,
+}
+
+#[derive(Default)]
+struct Source {
+    map: Vec<(usize, usize, usize)>,
+    ebpf: Vec<ebpf::Insn>,
+}
+
+impl Source {
+    fn of(c: &rvo_compiler::Compiled) -> Source {
+        Source {
+            map: c.source_map.clone(),
+            ebpf: c.ebpf.clone(),
+        }
+    }
+
+    /// The eBPF instruction bundle `pc` came from, as text.
+    fn at(&self, pc: u32) -> Option<String> {
+        let &(_, _, slot) = self.map.iter().find(|(b, _, _)| *b == pc as usize)?;
+        self.ebpf.get(slot)?;
+        Some(format!(
+            "eBPF #{slot} `{}`",
+            Disasm {
+                insns: &self.ebpf,
+                pc: slot
+            }
+        ))
+    }
 }
 
 enum Prepared {
@@ -71,9 +92,10 @@ fn prepare(path: &Path) -> Prepared {
                 optimize: true,
             };
             let c = rvo_compiler::compile_bytes(&prog, &opts).map_err(|e| e.to_string())?;
-            Ok((c.image, file.mem))
+            let source = Source::of(&c);
+            Ok((c.image, file.mem, source))
         });
-    let (image, mem) = match compiled {
+    let (image, mem, source) = match compiled {
         Ok(x) => x,
         Err(why) => return Prepared::NotCompiled(format!("{name}: {why}")),
     };
@@ -90,8 +112,8 @@ fn prepare(path: &Path) -> Prepared {
         name,
         image,
         mem,
-        code,
         budget: rvo_isa::region::DEFAULT_CYCLE_BUDGET,
+        source,
     })
 }
 
@@ -103,137 +125,27 @@ fn run_model(image: &[u8], input: &RunInput<'_>) -> RunOutcome {
     model.run(input).expect("the model runs it")
 }
 
-/// Cycle at which the bundle after `trace[k]` starts (its penalty included), by the RTL.
-fn next_start(case: &Case, trace: &[Retired], k: usize) -> Option<(u64, u32)> {
-    let next = trace.get(k + 1)?;
-    let cost = case.code.get(next.pc as usize)?.op.cycles() as u64;
-    Some((next.cycles - cost, next.pc))
-}
-
-/// Whether the model, stopped by its watchdog right after bundle `k`, is where the RTL was.
-fn probe(case: &Case, trace: &[Retired], k: usize) -> Result<(), String> {
-    let Some((start, pc)) = next_start(case, trace, k) else {
-        return Ok(());
-    };
-    let budget = start.saturating_sub(1);
-    let input = RunInput {
-        budget: budget.min(case.budget),
-        ..RunInput::raw(&case.mem)
-    };
-    let budget = input.budget;
-    let out = run_model(&case.image, &input);
-    match out.fault {
-        Some(f) if f.fault == (Fault::Watchdog { budget }) && f.bundle == pc => Ok(()),
-        other => {
-            Err(format!(
-            "the RTL starts bundle @{pc} at cycle {start}; the model with a budget of {budget} \
-             ends {}",
-            match other {
-                Some(f) => format!("with {f}"),
-                None => format!("by exiting with r0 = {:#x} after {} cycles", out.r0, out.cycles),
-            }
-        ))
-        }
-    }
-}
-
-/// The first bundle (index into the RTL trace) whose probe fails, by bisection.
-fn first_divergence(case: &Case, trace: &[Retired]) -> Option<(usize, String)> {
-    let n = trace.len().saturating_sub(1);
-    let failing = |k: usize| probe(case, trace, k).err();
-    let mut why = failing(n.checked_sub(1)?)?;
-    let (mut lo, mut hi) = (0, n - 1);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        match failing(mid) {
-            Some(w) => {
-                hi = mid;
-                why = w;
-            }
-            None => lo = mid + 1,
-        }
-    }
-    if hi != n - 1 {
-        why = failing(hi).unwrap_or(why);
-    }
-    Some((hi, why))
-}
-
-fn describe(case: &Case, trace: &[Retired], k: usize, why: &str) -> String {
-    let r = &trace[k];
-    let text = case
-        .code
-        .get(r.pc as usize)
-        .map_or("?".into(), |i| i.to_string());
-    let writes: Vec<String> = r
-        .writes
-        .iter()
-        .map(|(reg, v)| format!("r{reg} = {v:#x}"))
-        .collect();
-    format!(
-        "{}: first divergence after bundle #{k} (@{} `{text}`, RTL cycle {}, RTL writes [{}]): {why}",
-        case.name,
-        r.pc,
-        r.cycles,
-        writes.join(", ")
-    )
-}
-
-/// Compare one program; `Err` names the divergence.
-fn lockstep(case: &Case, rtl: &mut RtlDevice, full: bool) -> Result<(), String> {
+/// Compare one program; `Err` names the first divergence.
+fn lockstep(case: &Case, rtl: &mut RtlDevice) -> Result<(), String> {
     let input = RunInput {
         budget: case.budget,
         ..RunInput::raw(&case.mem)
     };
-    let want = run_model(&case.image, &input);
-    rtl.load(&case.image)
-        .map_err(|e| format!("{}: the RTL refuses the image: {e}", case.name))?;
-    let (got, trace) = rtl
-        .run_traced(&input)
-        .map_err(|e| format!("{}: the RTL refuses the run: {e}", case.name))?;
-    let same_end = got.r0 == want.r0
-        && got.cycles == want.cycles
-        && got.fault == want.fault
-        && got.bundles == want.bundles
-        && got.insns == want.insns
-        && got.mem == want.mem;
-    let probes: Vec<usize> = if full && trace.len() <= FULL_PROBES_MAX {
-        (0..trace.len()).collect()
-    } else {
-        let n = trace.len().max(1);
-        (0..SAMPLED_PROBES)
-            .map(|i| i * n / SAMPLED_PROBES)
-            .collect()
-    };
-    let sampled_ok = probes.iter().all(|&k| probe(case, &trace, k).is_ok());
-    if same_end && sampled_ok {
+    let report = rvo_rtl::lockstep::lockstep(rtl, &case.image, &input)
+        .map_err(|e| format!("{}: a device refuses it: {e}", case.name))?;
+    let Some(d) = report.divergence else {
         return Ok(());
-    }
-    if let Some((k, why)) = first_divergence(case, &trace) {
-        return Err(describe(case, &trace, k, &why));
-    }
-    let last = trace.last().map_or("no bundle completed".into(), |r| {
-        format!("last bundle @{} `{}`", r.pc, rtl.insn_text(r.pc))
-    });
+    };
+    let ebpf =
+        d.pc.and_then(|pc| case.source.at(pc))
+            .map_or_else(String::new, |e| format!(", from {e}"));
     Err(format!(
-        "{}: same path, different end ({last}): RTL r0 {:#x} cycles {} fault {:?} bundles {} \
-         insns {} | model r0 {:#x} cycles {} fault {:?} bundles {} insns {}{}",
+        "{}: first divergence at bundle #{} (@{} `{}`{ebpf}): {}",
         case.name,
-        got.r0,
-        got.cycles,
-        got.fault,
-        got.bundles,
-        got.insns,
-        want.r0,
-        want.cycles,
-        want.fault,
-        want.bundles,
-        want.insns,
-        if got.mem == want.mem {
-            ""
-        } else {
-            " (memory differs)"
-        }
+        d.index,
+        d.pc.map_or("-".into(), |pc| pc.to_string()),
+        d.insn,
+        d.what
     ))
 }
 
@@ -251,7 +163,6 @@ fn conformance_programs_run_in_lockstep_on_rtl_and_model() {
             return;
         }
     };
-    let full = std::env::var("RVO_LOCKSTEP").is_ok_and(|v| v == "full");
     let (mut ran, mut helpers, mut refused, mut diverged) = (0, vec![], vec![], vec![]);
     for path in &files {
         if OPT_IN.contains(&name_of(path).as_str()) {
@@ -261,7 +172,7 @@ fn conformance_programs_run_in_lockstep_on_rtl_and_model() {
             Prepared::Run(case) => {
                 ran += 1;
                 let t = std::time::Instant::now();
-                let r = lockstep(&case, &mut rtl, full);
+                let r = lockstep(&case, &mut rtl);
                 if std::env::var_os("RVO_LOCKSTEP_TIMES").is_some() {
                     eprintln!(
                         "{} {:.3}s {:?}",
@@ -279,9 +190,8 @@ fn conformance_programs_run_in_lockstep_on_rtl_and_model() {
         }
     }
     println!(
-        "lockstep ({} mode): {ran} ran on RTL and model, {} diverged; {} excluded (helper units \
-         next stage: {}); {} not compiled (refused for every device)",
-        if full { "every bundle" } else { "sampled" },
+        "lockstep (bundle by bundle): {ran} ran on RTL and model, {} diverged; {} excluded \
+         (helper units next stage: {}); {} not compiled (refused for every device)",
         diverged.len(),
         helpers.len(),
         helpers.join(", "),
@@ -328,22 +238,15 @@ fn faults_match_the_model() {
         let mem = [7u8; 16];
         let case = Case {
             name: name.to_string(),
-            code: code_of(&c.image),
+            source: Source::of(&c),
             image: c.image,
             mem: mem.to_vec(),
             budget: 500,
         };
-        if let Err(why) = lockstep(&case, &mut rtl, true) {
+        if let Err(why) = lockstep(&case, &mut rtl) {
             panic!("{why}");
         }
     }
-}
-
-fn code_of(image: &[u8]) -> Vec<Insn> {
-    let view = ImageView::parse(image).expect("image");
-    (0..view.header.code_bundles as usize)
-        .filter_map(|b| Insn::decode(view.word(b, 0)).ok())
-        .collect()
 }
 
 /// Simulation speed of the Verilated core: prime.data (short, run repeatedly: harness
@@ -497,12 +400,12 @@ fn random_arithmetic_matches_the_model() {
         ran += 1;
         let case = Case {
             name: asm.replace('\n', "; "),
-            code: code_of(&c.image),
+            source: Source::of(&c),
             image: c.image,
             mem: Vec::new(),
             budget: 1000,
         };
-        if let Err(why) = lockstep(&case, &mut rtl, true) {
+        if let Err(why) = lockstep(&case, &mut rtl) {
             failures.push(why);
         }
     }
@@ -513,4 +416,122 @@ fn random_arithmetic_matches_the_model() {
         failures.join("\n")
     );
     println!("random arithmetic: {ran} programs in lockstep");
+}
+
+/// XDP programs without helpers or maps on the RTL's context unit and the model: `xdp_md`
+/// loads (data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex), the
+/// packet at the headroom (reads, writes, bounds at data_meta and data_end), faults of the
+/// context (stores, wrong sizes and offsets, atomics), over packets of several sizes and two
+/// interface/queue pairs. (Every corpus object holds maps: they wait for the map engines.)
+#[test]
+fn xdp_programs_run_in_lockstep_on_rtl_and_model() {
+    let Some(mut rtl) = rtl_or_skip() else {
+        return;
+    };
+    let programs: &[(&str, &str)] = &[
+        (
+            "parse_eth",
+            "ldxw %r2, [%r1+0]\nldxw %r3, [%r1+4]\nmov %r4, %r2\nadd %r4, 14\nmov %r0, 1\n\
+             jgt %r4, %r3, +3\nldxh %r5, [%r2+12]\njne %r5, 8, +1\nmov %r0, 2\nexit",
+        ),
+        (
+            "swap_macs",
+            "ldxw %r2, [%r1+0]\nldxw %r3, [%r1+4]\nmov %r4, %r2\nadd %r4, 14\nmov %r0, 2\n\
+             jgt %r4, %r3, +9\nldxw %r5, [%r2+0]\nldxh %r6, [%r2+4]\nldxw %r7, [%r2+6]\n\
+             ldxh %r8, [%r2+10]\nstxw [%r2+0], %r7\nstxh [%r2+4], %r8\nstxw [%r2+6], %r5\n\
+             stxh [%r2+10], %r6\nmov %r0, 3\nexit",
+        ),
+        (
+            "ctx_fields",
+            "ldxw %r2, [%r1+12]\nldxw %r3, [%r1+16]\nldxw %r4, [%r1+20]\nldxw %r5, [%r1+8]\n\
+             ldxw %r6, [%r1+0]\nsub %r5, %r6\nlsh %r2, 8\nor %r2, %r3\nor %r2, %r4\n\
+             or %r2, %r5\nmov %r0, %r2\nexit",
+        ),
+        ("data_end", "ldxw %r0, [%r1+4]\nexit"),
+        (
+            "last_byte",
+            "ldxw %r2, [%r1+4]\nldxb %r0, [%r2-1]\nstb [%r2-1], 0x5a\nexit",
+        ),
+        ("below_data", "ldxw %r2, [%r1+0]\nldxb %r0, [%r2-1]\nexit"),
+        ("at_data_end", "ldxw %r2, [%r1+4]\nldxb %r0, [%r2+0]\nexit"),
+        ("ctx_dw", "ldxdw %r0, [%r1+0]\nexit"),
+        ("ctx_h", "ldxh %r0, [%r1+0]\nexit"),
+        ("ctx_past_end", "ldxw %r0, [%r1+24]\nexit"),
+        ("ctx_misaligned", "ldxw %r0, [%r1+2]\nexit"),
+        ("ctx_store", "stw [%r1+0], 1\nmov %r0, 2\nexit"),
+        (
+            "ctx_atomic",
+            "mov %r2, 1\nlock add32 [%r1+0], %r2\nmov %r0, 2\nexit",
+        ),
+        (
+            "ctx_atomic_dw",
+            "mov %r2, 1\nlock add [%r1+8], %r2\nmov %r0, 2\nexit",
+        ),
+        (
+            "r2_is_zero",
+            "mov %r0, %r2\nadd %r0, 2\nldxw %r3, [%r10-4]\nexit",
+        ),
+    ];
+    let mut ipv4 = vec![0u8; 60];
+    ipv4[..12].copy_from_slice(&[1, 2, 3, 4, 5, 6, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf]);
+    ipv4[12] = 8;
+    let mut ipv6 = ipv4.clone();
+    ipv6[12..14].copy_from_slice(&[0x86, 0xdd]);
+    let big: Vec<u8> = (0..rvo_isa::region::MAX_PACKET).map(|i| i as u8).collect();
+    let packets: Vec<Vec<u8>> = vec![ipv4, ipv6, vec![0xff; 14], (0..15u8).collect(), big];
+    let modes = [
+        rvo_sim::Mode::Xdp {
+            ingress_ifindex: 1,
+            rx_queue_index: 0,
+        },
+        rvo_sim::Mode::Xdp {
+            ingress_ifindex: 0x1234_5678,
+            rx_queue_index: 0x9a,
+        },
+    ];
+    let opts = rvo_compiler::Options {
+        lanes: 1,
+        optimize: true,
+    };
+    let (mut runs, mut failures) = (0, Vec::new());
+    let mut check = |name: String, image: &[u8], source: &Source, rtl: &mut RtlDevice| {
+        for (p, packet) in packets.iter().enumerate() {
+            for mode in modes {
+                let input = RunInput {
+                    budget: 10_000,
+                    mode,
+                    mem: packet,
+                };
+                let case_name = format!("{name} (packet {p}, {mode:?})");
+                runs += 1;
+                match rvo_rtl::lockstep::lockstep(rtl, image, &input) {
+                    Ok(r) => {
+                        if let Some(d) = r.divergence {
+                            let ebpf =
+                                d.pc.and_then(|pc| source.at(pc))
+                                    .map_or_else(String::new, |e| format!(", from {e}"));
+                            failures.push(format!(
+                                "{case_name}: first divergence at bundle #{} (@{:?} `{}`{ebpf}): \
+                                 {}",
+                                d.index, d.pc, d.insn, d.what
+                            ));
+                        }
+                    }
+                    Err(e) => failures.push(format!("{case_name}: refused: {e}")),
+                }
+            }
+        }
+    };
+    for (name, asm) in programs {
+        let prog = rvo_compiler::asm::assemble(asm).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let c = rvo_compiler::compile_insns(&prog, &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+        check(name.to_string(), &c.image, &Source::of(&c), &mut rtl);
+    }
+    println!("xdp lockstep: {} programs, {runs} runs", programs.len());
+    assert!(
+        failures.is_empty(),
+        "{} XDP runs diverge:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -5,6 +5,9 @@ mod ci;
 mod conformance;
 mod corpus;
 mod isa_doc;
+mod lockstep;
+mod sim;
+mod verilog;
 mod vm;
 
 use anyhow::{bail, Context, Result};
@@ -35,6 +38,12 @@ enum Cmd {
     },
     /// Everything CI checks: format, lints, tests, conformance, the no_std build.
     Ci,
+    /// The core's Verilog (target/verilog), verilator lint, yosys synth_ecp5 and its report.
+    Verilog(verilog::Args),
+    /// The conformance programs on the RTL and the model, compared bundle by bundle.
+    Lockstep(lockstep::Args),
+    /// A raw program over a pcap on the RTL (Verilator): verdict and cycles per packet.
+    Sim(sim::Args),
     /// The Linux driver (rvo.ko) against rvo-devsim in QEMU: build, boot, in-guest checks.
     VmTest(vm::Args),
 }
@@ -48,6 +57,9 @@ fn main() {
         Cmd::IsaDoc { check } => isa_doc::run(check),
         Cmd::Ci => ci::run(),
         Cmd::VmTest(args) => vm::run(&args),
+        Cmd::Verilog(args) => verilog::run(&args),
+        Cmd::Lockstep(args) => lockstep::run(&args),
+        Cmd::Sim(args) => sim::run(&args),
     };
     if let Err(e) = result {
         eprintln!("xtask: {e:#}");

@@ -9,6 +9,7 @@ mod alu;
 mod helpers;
 pub mod maps;
 mod memory;
+mod trace;
 
 use crate::device::{Counters, Device, DeviceError, FaultAt, Mode, Redirect, RunInput, RunOutcome};
 use helpers::{Effect, Units};
@@ -22,6 +23,7 @@ use rvo_isa::{
     bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Insn, MapDesc, Opcode as O,
     Verdict, NUM_REGS,
 };
+pub use trace::{MemWrite, Retired};
 
 type Bundle = [Insn; MAX_LANES];
 
@@ -150,6 +152,8 @@ struct Run<'p, 'm> {
     prandom: &'p mut u32,
     redirect: Option<Redirect>,
     tail_calls: u32,
+    /// The bundle being traced (only when tracing).
+    cur: Retired,
 }
 
 /// What one lane did to the flow of control.
@@ -160,7 +164,12 @@ enum Flow {
 }
 
 impl Run<'_, '_> {
-    fn exec(&mut self, insn: &Insn, old: &[u64; NUM_REGS], pc: u32) -> Result<Flow, Fault> {
+    fn exec<const T: bool>(
+        &mut self,
+        insn: &Insn,
+        old: &[u64; NUM_REGS],
+        pc: u32,
+    ) -> Result<Flow, Fault> {
         let (a, b) = (insn.a.index(), insn.b.index());
         let imm = insn.imm as i64 as u64;
         let addr = |base: usize| old[base].wrapping_add(insn.off as i64 as u64);
@@ -187,9 +196,19 @@ impl Run<'_, '_> {
                     _ => v,
                 };
             }
-            Format::Store => self.mem.store(addr(a), access_size(insn.op), old[b])?,
-            Format::StoreImm => self.mem.store(addr(a), access_size(insn.op), imm)?,
-            Format::Atomic => self.atomic(insn, old, addr(a))?,
+            Format::Store | Format::StoreImm => {
+                let v = if insn.op.format() == Format::Store {
+                    old[b]
+                } else {
+                    imm
+                };
+                let size = access_size(insn.op);
+                self.mem.store(addr(a), size, v)?;
+                if T {
+                    self.cur.store(addr(a), size, v);
+                }
+            }
+            Format::Atomic => self.atomic::<T>(insn, old, addr(a))?,
             Format::BranchRr if alu::condition(insn.op, old[a], old[b]) => {
                 return Ok(Flow::Goto(insn.target() as u32))
             }
@@ -217,7 +236,12 @@ impl Run<'_, '_> {
         Ok(Flow::Next)
     }
 
-    fn atomic(&mut self, insn: &Insn, old: &[u64; NUM_REGS], at: u64) -> Result<(), Fault> {
+    fn atomic<const T: bool>(
+        &mut self,
+        insn: &Insn,
+        old: &[u64; NUM_REGS],
+        at: u64,
+    ) -> Result<(), Fault> {
         let size = access_size(insn.op);
         let b = insn.b.index();
         let value = self.mem.load(at, size)?;
@@ -230,11 +254,18 @@ impl Run<'_, '_> {
                 };
                 if value == expected {
                     self.mem.store(at, size, old[b])?;
+                    if T {
+                        self.cur.store(at, size, old[b]);
+                    }
                 }
                 self.regs[0] = value;
             }
             op => {
-                self.mem.store(at, size, alu::atomic(op, value, old[b]))?;
+                let new = alu::atomic(op, value, old[b]);
+                self.mem.store(at, size, new)?;
+                if T {
+                    self.cur.store(at, size, new);
+                }
                 if rvo_isa::insn::fetches(op) {
                     self.regs[b] = value;
                 }
@@ -289,8 +320,29 @@ impl Run<'_, '_> {
         }
     }
 
-    /// Execute from the entry point until exit or a fault.
-    fn run(&mut self, budget: u64) -> Result<(), FaultAt> {
+    /// Record the registers `insn` wrote (tracing only).
+    fn record_writes(&mut self, insn: &Insn, flow: &Flow) {
+        let (a, b) = (insn.a.index(), insn.b.index());
+        let mut put = |r: usize| self.cur.regs.push((r as u8, self.regs[r]));
+        match insn.op.format() {
+            Format::Rrr | Format::Rri | Format::Rr | Format::Ri | Format::Load => put(a),
+            Format::Atomic if matches!(insn.op, O::ACmpXchg64 | O::ACmpXchg32) => put(0),
+            Format::Atomic if rvo_isa::insn::fetches(insn.op) => put(b),
+            Format::Helper if matches!(flow, Flow::Next) => put(0),
+            Format::Helper | Format::Call => put(10),
+            Format::ExitImm => put(0),
+            Format::None if insn.op == O::Ret => (6..=10).for_each(put),
+            _ => {}
+        }
+    }
+
+    /// Execute from the entry point until exit or a fault; with `T`, report each completed
+    /// bundle to `sink`.
+    fn run<const T: bool>(
+        &mut self,
+        budget: u64,
+        sink: &mut dyn FnMut(&Retired),
+    ) -> Result<(), FaultAt> {
         let mut pc = self.prog.entry;
         loop {
             let bundle = self.prog.bundles.get(pc as usize).ok_or(FaultAt {
@@ -299,13 +351,22 @@ impl Run<'_, '_> {
                 lane: 0,
             })?;
             let old = self.regs;
+            if T {
+                self.cur.clear(pc);
+            }
             let mut flow = Flow::Next;
             for (lane, insn) in bundle.iter().enumerate().take(self.prog.lanes) {
                 if insn.op == O::Nop {
                     continue;
                 }
                 self.insns += 1;
-                match self.exec(insn, &old, pc) {
+                let done = self.exec::<T>(insn, &old, pc);
+                if T {
+                    if let Ok(f) = &done {
+                        self.record_writes(insn, f);
+                    }
+                }
+                match done {
                     Ok(Flow::Next) => {}
                     Ok(f) => flow = f,
                     Err(fault) => {
@@ -319,6 +380,10 @@ impl Run<'_, '_> {
             }
             self.bundles += 1;
             self.cycles += self.prog.cycles[pc as usize] as u64;
+            if T {
+                self.cur.cycles = self.cycles;
+                sink(&self.cur);
+            }
             match flow {
                 Flow::Next => pc += 1,
                 Flow::Goto(t) => {
@@ -348,7 +413,11 @@ fn map_err(map: usize) -> impl Fn(crate::device::MapOpError) -> DeviceError {
 
 impl IsaModel {
     /// Set up memory and registers for one run and execute it.
-    fn execute(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
+    fn execute(
+        &mut self,
+        input: &RunInput<'_>,
+        sink: Option<&mut dyn FnMut(&Retired)>,
+    ) -> Result<RunOutcome, DeviceError> {
         let prog = self.program.as_ref().ok_or(DeviceError::NoImage)?;
         let (packet, ctx) = match input.mode {
             Mode::Raw => (Packet::new(input.mem, 0), None),
@@ -406,8 +475,12 @@ impl IsaModel {
             prandom: &mut self.prandom,
             redirect: None,
             tail_calls: 0,
+            cur: Retired::default(),
         };
-        let result = run.run(input.budget);
+        let result = match sink {
+            None => run.run::<false>(input.budget, &mut |_| {}),
+            Some(sink) => run.run::<true>(input.budget, sink),
+        };
         let fault = result.err();
         let r0 = if fault.is_some() { 0 } else { run.regs[0] };
         let verdict = if fault.is_some() {
@@ -441,6 +514,32 @@ impl IsaModel {
     }
 }
 
+impl IsaModel {
+    /// Run once as [`Device::run`] does, calling `sink` with each completed bundle: its pc,
+    /// the cycle count at its completion, its register and memory writes. A faulting bundle
+    /// does not complete.
+    ///
+    /// # Errors
+    /// As [`Device::run`].
+    pub fn run_traced(
+        &mut self,
+        input: &RunInput<'_>,
+        sink: &mut dyn FnMut(&Retired),
+    ) -> Result<RunOutcome, DeviceError> {
+        let outcome = self.execute(input, Some(sink))?;
+        self.count(&outcome);
+        Ok(outcome)
+    }
+
+    fn count(&mut self, outcome: &RunOutcome) {
+        let c = &mut self.counters;
+        c.runs += 1;
+        c.verdicts[outcome.verdict as usize] += 1;
+        c.faults += u64::from(outcome.fault.is_some());
+        c.cycles += outcome.cycles;
+    }
+}
+
 impl Device for IsaModel {
     fn name(&self) -> &'static str {
         "model"
@@ -454,12 +553,8 @@ impl Device for IsaModel {
     }
 
     fn run(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
-        let outcome = self.execute(input)?;
-        let c = &mut self.counters;
-        c.runs += 1;
-        c.verdicts[outcome.verdict as usize] += 1;
-        c.faults += u64::from(outcome.fault.is_some());
-        c.cycles += outcome.cycles;
+        let outcome = self.execute(input, None)?;
+        self.count(&outcome);
         Ok(outcome)
     }
 

@@ -1,0 +1,194 @@
+//! The RTL against the ISA model, bundle by bundle: both run the same image and input with
+//! their traces on ([`RtlDevice::run_traced`], [`IsaModel::run_traced`]); the first completed
+//! bundle whose pc, cycle count or register writes differ is the divergence, else the ends
+//! (r0, verdict, fault, cycles, bundle and instruction counts, memory) are compared.
+//!
+//! The core reports no memory writes per bundle, so memory is compared at the end (the model's
+//! per-bundle writes are shown in the report). Control-flow register writes (`call`'s r10,
+//! `ret`'s r6-r10, `exiti`'s r0) are architectural in the model and internal in the core
+//! (banked frame registers, the result register), so they are not compared.
+
+use crate::{Retired, RtlDevice};
+use rvo_isa::{Format, Insn};
+use rvo_sim::model::Retired as ModelRetired;
+use rvo_sim::{Device, DeviceError, IsaModel, RunInput, RunOutcome};
+
+/// Where and how the RTL and the model first differ.
+#[derive(Clone, Debug)]
+pub struct Divergence {
+    /// Index of the completed bundle (in execution order) that differs; the number of bundles
+    /// completed when the ends differ.
+    pub index: usize,
+    /// Its bundle (pc), when there is one.
+    pub pc: Option<u32>,
+    /// Its rvo instruction, as text.
+    pub insn: String,
+    /// What differs.
+    pub what: String,
+}
+
+/// The result of one run on both.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The model's outcome.
+    pub model: RunOutcome,
+    /// The RTL's outcome.
+    pub rtl: RunOutcome,
+    /// Bundles compared.
+    pub bundles: usize,
+    /// The first divergence, if any.
+    pub divergence: Option<Divergence>,
+}
+
+/// Whether the core reports `insn`'s register writes as the model does.
+fn compared(insn: Option<&Insn>) -> bool {
+    insn.is_some_and(|i| {
+        matches!(
+            i.op.format(),
+            Format::Rrr | Format::Rri | Format::Rr | Format::Ri | Format::Load | Format::Atomic
+        )
+    })
+}
+
+fn writes(w: &[(u8, u64)]) -> String {
+    let v: Vec<String> = w.iter().map(|(r, v)| format!("r{r} = {v:#x}")).collect();
+    format!("[{}]", v.join(", "))
+}
+
+fn end_of(o: &RunOutcome) -> String {
+    format!(
+        "r0 {:#x} verdict {:?} fault {} cycles {} bundles {} insns {}",
+        o.r0,
+        o.verdict,
+        o.fault.map_or("none".into(), |f| f.to_string()),
+        o.cycles,
+        o.bundles,
+        o.insns
+    )
+}
+
+/// Run `image` over `input` on a fresh model and on `rtl`, comparing bundle by bundle.
+///
+/// # Errors
+/// When either device refuses the image or the run.
+pub fn lockstep(
+    rtl: &mut RtlDevice,
+    image: &[u8],
+    input: &RunInput<'_>,
+) -> Result<Report, DeviceError> {
+    let mut model = IsaModel::new();
+    model.load(image)?;
+    let mut mt: Vec<ModelRetired> = Vec::new();
+    let want = model.run_traced(input, &mut |r| mt.push(r.clone()))?;
+    rtl.load(image)?;
+    let (got, rt) = rtl.run_traced(input)?;
+    let divergence = compare(rtl, &mt, &rt).or_else(|| compare_ends(rtl, &want, &got, &rt));
+    Ok(Report {
+        model: want,
+        rtl: got,
+        bundles: mt.len().min(rt.len()),
+        divergence,
+    })
+}
+
+fn compare(rtl: &RtlDevice, mt: &[ModelRetired], rt: &[Retired]) -> Option<Divergence> {
+    for k in 0..mt.len().max(rt.len()) {
+        let (m, r) = (mt.get(k), rt.get(k));
+        let pc = m.map(|m| m.pc).or(r.map(|r| r.pc));
+        let div = |what: String| Divergence {
+            index: k,
+            pc,
+            insn: pc.map_or_else(String::new, |pc| rtl.insn_text(pc)),
+            what,
+        };
+        let (m, r) = match (m, r) {
+            (Some(m), Some(r)) => (m, r),
+            (Some(m), None) => {
+                return Some(div(format!(
+                    "the model completes bundle @{} (cycle {}, writes {}), the RTL completes no \
+                     more bundles",
+                    m.pc,
+                    m.cycles,
+                    writes(&m.regs)
+                )))
+            }
+            (None, Some(r)) => {
+                return Some(div(format!(
+                    "the RTL completes bundle @{} (cycle {}, writes {}), the model completes no \
+                     more bundles",
+                    r.pc,
+                    r.cycles,
+                    writes(&r.writes)
+                )))
+            }
+            (None, None) => return None,
+        };
+        if m.pc != r.pc {
+            return Some(div(format!(
+                "the model completes bundle @{}, the RTL @{} `{}`",
+                m.pc,
+                r.pc,
+                rtl.insn_text(r.pc)
+            )));
+        }
+        if m.cycles != r.cycles {
+            return Some(div(format!(
+                "completes at cycle {} on the model, {} on the RTL",
+                m.cycles, r.cycles
+            )));
+        }
+        let mregs: &[(u8, u64)] = if compared(rtl.insn(m.pc).as_ref()) {
+            &m.regs
+        } else {
+            &[]
+        };
+        let rregs: &[(u8, u64)] = if compared(rtl.insn(m.pc).as_ref()) {
+            &r.writes
+        } else {
+            &[]
+        };
+        if mregs != rregs {
+            return Some(div(format!(
+                "register writes: model {}, RTL {} (model memory writes {:?})",
+                writes(mregs),
+                writes(rregs),
+                m.mem
+            )));
+        }
+    }
+    None
+}
+
+fn compare_ends(
+    rtl: &RtlDevice,
+    want: &RunOutcome,
+    got: &RunOutcome,
+    rt: &[Retired],
+) -> Option<Divergence> {
+    let same = got.r0 == want.r0
+        && got.verdict == want.verdict
+        && got.cycles == want.cycles
+        && got.fault == want.fault
+        && got.bundles == want.bundles
+        && got.insns == want.insns
+        && got.mem == want.mem;
+    if same {
+        return None;
+    }
+    let pc = rt.last().map(|r| r.pc);
+    Some(Divergence {
+        index: rt.len(),
+        pc,
+        insn: pc.map_or_else(String::new, |pc| rtl.insn_text(pc)),
+        what: format!(
+            "same bundles, different end: RTL {} | model {}{}",
+            end_of(got),
+            end_of(want),
+            if got.mem == want.mem {
+                ""
+            } else {
+                " (memory differs)"
+            }
+        ),
+    })
+}
