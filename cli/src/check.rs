@@ -125,6 +125,19 @@ pub fn linux_init(state: &MapsState) -> Vec<rvo_linux::MapState> {
         .collect()
 }
 
+/// The inputs of a check: the frames of a pcap file and, when given, a maps file.
+pub fn inputs(pcap: &Path, maps: Option<&Path>) -> Result<(Vec<Vec<u8>>, MapsState)> {
+    let packets = crate::packets::read_pcap_file(pcap)?
+        .into_iter()
+        .map(|p| p.data)
+        .collect();
+    let state = match maps {
+        Some(m) => crate::maps_json::read(m)?,
+        None => MapsState::new(),
+    };
+    Ok((packets, state))
+}
+
 /// Run both and compare.
 pub fn check(
     object: &Path,

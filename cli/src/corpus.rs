@@ -2,8 +2,6 @@
 //! `cargo xtask corpus` and by the test suite.
 
 use crate::check::{check, CheckReport};
-use crate::maps_json;
-use crate::packets::read_pcap_file;
 use anyhow::{bail, Context, Result};
 use rvo_compiler::Options;
 use std::path::{Path, PathBuf};
@@ -77,14 +75,7 @@ pub fn build(out: &Path) -> Result<()> {
 
 /// Check one entry against Linux.
 pub fn check_entry(e: &Entry, objects: &Path, opts: &Options) -> Result<CheckReport> {
-    let packets: Vec<Vec<u8>> = read_pcap_file(&e.pcap)?
-        .into_iter()
-        .map(|p| p.data)
-        .collect();
-    let maps = match &e.maps {
-        Some(m) => maps_json::read(m)?,
-        None => maps_json::MapsState::new(),
-    };
+    let (packets, maps) = crate::check::inputs(&e.pcap, e.maps.as_deref())?;
     let object = objects.join(format!("{}.o", e.object));
     check(
         &object,

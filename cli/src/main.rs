@@ -289,12 +289,7 @@ fn run(cli: Cli) -> Result<()> {
             device,
             opts,
         } => {
-            let packets: Vec<Vec<u8>> =
-                read_pcap_file(&pcap)?.into_iter().map(|p| p.data).collect();
-            let state = match &maps {
-                Some(m) => maps_json::read(m)?,
-                None => maps_json::MapsState::new(),
-            };
+            let (packets, state) = rvo_cli::check::inputs(&pcap, maps.as_deref())?;
             rvo_linux::availability()
                 .map_err(|why| anyhow!("Linux cannot run the program here: {why}"))?;
             let report = rvo_cli::check::check(

@@ -6,8 +6,6 @@
 use crate::root;
 use anyhow::{anyhow, Result};
 use rvo_cli::corpus::{build, manifest};
-use rvo_cli::maps_json;
-use rvo_cli::packets::read_pcap_file;
 use rvo_cli::xdp::XdpSession;
 use rvo_compiler::Options;
 
@@ -48,14 +46,7 @@ pub fn run(args: &Args) -> Result<()> {
     let mut rows = Vec::new();
     for e in manifest()? {
         let object = objects.join(format!("{}.o", e.object));
-        let packets: Vec<Vec<u8>> = read_pcap_file(&e.pcap)?
-            .into_iter()
-            .map(|p| p.data)
-            .collect();
-        let maps = match &e.maps {
-            Some(m) => maps_json::read(m)?,
-            None => maps_json::MapsState::new(),
-        };
+        let (packets, maps) = rvo_cli::check::inputs(&e.pcap, e.maps.as_deref())?;
         let mut bundles = [0; 3];
         let mut cycles = [0.0; 3];
         let mut insns = 0;
