@@ -169,6 +169,17 @@ pub struct Insn {
 }
 
 impl Insn {
+    /// An instruction from its fields.
+    pub const fn new(opc: u8, dst: u8, src: u8, off: i16, imm: i32) -> Insn {
+        Insn {
+            opc,
+            dst,
+            src,
+            off,
+            imm,
+        }
+    }
+
     /// Decode one 8-byte slot (never fails: validity is the decoder's job).
     pub fn from_bytes(b: &[u8; 8]) -> Insn {
         Insn {

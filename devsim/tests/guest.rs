@@ -125,32 +125,22 @@ impl Guest {
     }
 }
 
-fn insn(opc: u8, dst: u8, src: u8, off: i16, imm: i32) -> Insn {
-    Insn {
-        opc,
-        dst,
-        src,
-        off,
-        imm,
-    }
-}
-
 /// `v = counters[0]; return v ? XDP_DROP : XDP_PASS`.
 fn map_program() -> Vec<Insn> {
     vec![
-        insn(0x18, 1, 1, 0, 0), // r1 = map 0
-        insn(0, 0, 0, 0, 0),
-        insn(0x62, 10, 0, -4, 0), // *(u32 *)(r10 - 4) = 0
-        insn(0xbf, 2, 10, 0, 0),  // r2 = r10
-        insn(0x07, 2, 0, 0, -4),  // r2 += -4
-        insn(0x85, 0, 0, 0, 1),   // call bpf_map_lookup_elem
-        insn(0x15, 0, 0, 2, 0),   // if r0 == 0 goto pass
-        insn(0x61, 1, 0, 0, 0),   // r1 = *(u32 *)(r0 + 0)
-        insn(0x55, 1, 0, 2, 0),   // if r1 != 0 goto drop
-        insn(0xb7, 0, 0, 0, 2),   // pass: r0 = XDP_PASS
-        insn(0x95, 0, 0, 0, 0),
-        insn(0xb7, 0, 0, 0, 1), // drop: r0 = XDP_DROP
-        insn(0x95, 0, 0, 0, 0),
+        Insn::new(0x18, 1, 1, 0, 0), // r1 = map 0
+        Insn::new(0, 0, 0, 0, 0),
+        Insn::new(0x62, 10, 0, -4, 0), // *(u32 *)(r10 - 4) = 0
+        Insn::new(0xbf, 2, 10, 0, 0),  // r2 = r10
+        Insn::new(0x07, 2, 0, 0, -4),  // r2 += -4
+        Insn::new(0x85, 0, 0, 0, 1),   // call bpf_map_lookup_elem
+        Insn::new(0x15, 0, 0, 2, 0),   // if r0 == 0 goto pass
+        Insn::new(0x61, 1, 0, 0, 0),   // r1 = *(u32 *)(r0 + 0)
+        Insn::new(0x55, 1, 0, 2, 0),   // if r1 != 0 goto drop
+        Insn::new(0xb7, 0, 0, 0, 2),   // pass: r0 = XDP_PASS
+        Insn::new(0x95, 0, 0, 0, 0),
+        Insn::new(0xb7, 0, 0, 0, 1), // drop: r0 = XDP_DROP
+        Insn::new(0x95, 0, 0, 0, 0),
     ]
 }
 

@@ -74,16 +74,8 @@ fn imm() -> impl Strategy<Value = i32> {
 fn slot() -> impl Strategy<Value = [u8; 8]> {
     let reg = prop_oneof![4 => 0u8..=10, 1 => 0u8..=15];
     let off = prop_oneof![3 => -4i16..=8, 1 => -600i16..=0, 1 => any::<i16>()];
-    (select(ebpf_opcodes()), reg.clone(), reg, off, imm()).prop_map(|(opc, dst, src, off, imm)| {
-        Insn {
-            opc,
-            dst,
-            src,
-            off,
-            imm,
-        }
-        .to_bytes()
-    })
+    (select(ebpf_opcodes()), reg.clone(), reg, off, imm())
+        .prop_map(|(opc, dst, src, off, imm)| Insn::new(opc, dst, src, off, imm).to_bytes())
 }
 
 /// Clear or pick the fields of a random slot so that its class's encoding rules mostly hold

@@ -313,16 +313,6 @@ fn prog(item: impl Strategy<Value = Item>) -> impl Strategy<Value = Prog> {
         )
 }
 
-fn insn(opc: u8, dst: u8, src: u8, off: i16, imm: i32) -> Insn {
-    Insn {
-        opc,
-        dst,
-        src,
-        off,
-        imm,
-    }
-}
-
 /// The stack window: (offset from r10 of its lowest byte, length in bytes).
 fn window(p: &Prog) -> (i16, u16) {
     let len = 8 * p.window_slots;
@@ -361,26 +351,30 @@ fn lower_item(p: &Prog, item: &Item) -> Vec<Insn> {
         } => {
             let class = if wide { BPF_ALU64 } else { BPF_ALU };
             if op == BPF_NEG {
-                return vec![insn(class | BPF_K | BPF_NEG, dst, 0, 0, 0)];
+                return vec![Insn::new(class | BPF_K | BPF_NEG, dst, 0, 0, 0)];
             }
             let opc = class | if x { BPF_X } else { BPF_K } | op;
             let main = if x {
-                insn(opc, dst, src, 0, 0)
+                Insn::new(opc, dst, src, 0, 0)
             } else {
-                insn(opc, dst, 0, 0, imm)
+                Insn::new(opc, dst, 0, 0, imm)
             };
-            let zext = insn(BPF_ALU | BPF_X | BPF_MOV, dst, dst, 0, 0);
+            let zext = Insn::new(BPF_ALU | BPF_X | BPF_MOV, dst, dst, 0, 0);
             match (wide, op, x) {
                 // rbpf leaves dst whole on `mod32` by zero; the standard zero-extends it.
                 (false, BPF_MOD, true) => {
-                    vec![insn(BPF_JMP32 | BPF_K | BPF_JNE, src, 0, 1, 0), zext, main]
+                    vec![
+                        Insn::new(BPF_JMP32 | BPF_K | BPF_JNE, src, 0, 1, 0),
+                        zext,
+                        main,
+                    ]
                 }
                 (false, BPF_MOD, false) if imm == 0 => vec![zext, main],
                 _ => vec![main],
             }
         }
         Item::End { be, bits, dst } => {
-            vec![insn(
+            vec![Insn::new(
                 BPF_ALU | BPF_END | if be { BPF_TO_BE } else { BPF_TO_LE },
                 dst,
                 0,
@@ -398,9 +392,9 @@ fn lower_item(p: &Prog, item: &Item) -> Vec<Insn> {
         } => {
             let off = window_off(p, size, pos, aligned);
             if reg {
-                vec![insn(BPF_STX | BPF_MEM | size, 10, src, off, 0)]
+                vec![Insn::new(BPF_STX | BPF_MEM | size, 10, src, off, 0)]
             } else {
-                vec![insn(BPF_ST | BPF_MEM | size, 10, 0, off, imm)]
+                vec![Insn::new(BPF_ST | BPF_MEM | size, 10, 0, off, imm)]
             }
         }
         Item::Load {
@@ -409,7 +403,7 @@ fn lower_item(p: &Prog, item: &Item) -> Vec<Insn> {
             pos,
             aligned,
         } => {
-            vec![insn(
+            vec![Insn::new(
                 BPF_LDX | BPF_MEM | size,
                 dst,
                 10,
@@ -428,7 +422,7 @@ fn lower_item(p: &Prog, item: &Item) -> Vec<Insn> {
         } => {
             let class = if wide { BPF_JMP } else { BPF_JMP32 };
             if x {
-                vec![insn(class | BPF_X | cond, dst, src, 0, 0)]
+                vec![Insn::new(class | BPF_X | cond, dst, src, 0, 0)]
             } else {
                 // rbpf zero-extends the immediate of 64-bit unsigned comparisons; the standard
                 // sign-extends it. They agree on non-negative immediates.
@@ -441,10 +435,10 @@ fn lower_item(p: &Prog, item: &Item) -> Vec<Insn> {
                 } else {
                     imm
                 };
-                vec![insn(class | BPF_K | cond, dst, 0, 0, imm)]
+                vec![Insn::new(class | BPF_K | cond, dst, 0, 0, imm)]
             }
         }
-        Item::Ja { .. } => vec![insn(BPF_JMP | BPF_JA, 0, 0, 0, 0)],
+        Item::Ja { .. } => vec![Insn::new(BPF_JMP | BPF_JA, 0, 0, 0, 0)],
     }
 }
 
@@ -454,11 +448,11 @@ fn lower(p: &Prog) -> Vec<Insn> {
     for (r, init) in (0u8..).zip(p.regs.iter()) {
         match *init {
             RegInit::Lddw(v) => {
-                out.push(insn(LD_DW_IMM, r, 0, 0, v as u32 as i32));
-                out.push(insn(0, 0, 0, 0, (v >> 32) as u32 as i32));
+                out.push(Insn::new(LD_DW_IMM, r, 0, 0, v as u32 as i32));
+                out.push(Insn::new(0, 0, 0, 0, (v >> 32) as u32 as i32));
             }
-            RegInit::Mov64(imm) => out.push(insn(BPF_ALU64 | BPF_K | BPF_MOV, r, 0, 0, imm)),
-            RegInit::Mov32(imm) => out.push(insn(BPF_ALU | BPF_K | BPF_MOV, r, 0, 0, imm)),
+            RegInit::Mov64(imm) => out.push(Insn::new(BPF_ALU64 | BPF_K | BPF_MOV, r, 0, 0, imm)),
+            RegInit::Mov32(imm) => out.push(Insn::new(BPF_ALU | BPF_K | BPF_MOV, r, 0, 0, imm)),
         }
     }
     let (base, _) = window(p);
@@ -470,9 +464,9 @@ fn lower(p: &Prog) -> Vec<Insn> {
     {
         let off = base + 8 * i as i16;
         out.push(if from_reg {
-            insn(BPF_STX | BPF_MEM | BPF_DW, 10, src, off, 0)
+            Insn::new(BPF_STX | BPF_MEM | BPF_DW, 10, src, off, 0)
         } else {
-            insn(BPF_ST | BPF_MEM | BPF_DW, 10, 0, off, imm)
+            Insn::new(BPF_ST | BPF_MEM | BPF_DW, 10, 0, off, imm)
         });
     }
     let items: Vec<Vec<Insn>> = p.body.iter().map(|item| lower_item(p, item)).collect();
@@ -496,18 +490,24 @@ fn lower(p: &Prog) -> Vec<Insn> {
         // r0 = r0 * K ^ x for every register and window slot: multiplying by an odd K is a
         // bijection, so a wrong value anywhere changes r0.
         let mix = |out: &mut Vec<Insn>, r: u8| {
-            out.push(insn(BPF_ALU64 | BPF_K | BPF_MUL, 0, 0, 0, FOLD_K));
-            out.push(insn(BPF_ALU64 | BPF_X | BPF_XOR, 0, r, 0, 0));
+            out.push(Insn::new(BPF_ALU64 | BPF_K | BPF_MUL, 0, 0, 0, FOLD_K));
+            out.push(Insn::new(BPF_ALU64 | BPF_X | BPF_XOR, 0, r, 0, 0));
         };
         for r in 1..=9 {
             mix(&mut out, r);
         }
         for i in 0..p.window_slots as i16 {
-            out.push(insn(BPF_LDX | BPF_MEM | BPF_DW, 1, 10, base + 8 * i, 0));
+            out.push(Insn::new(
+                BPF_LDX | BPF_MEM | BPF_DW,
+                1,
+                10,
+                base + 8 * i,
+                0,
+            ));
             mix(&mut out, 1);
         }
     }
-    out.push(insn(EXIT, 0, 0, 0, 0));
+    out.push(Insn::new(EXIT, 0, 0, 0, 0));
     out
 }
 
@@ -581,36 +581,36 @@ fn fixed_edge_cases_match_rbpf() {
     let progs: [&[Insn]; 4] = [
         // r0 = 0xffff_ffff_0000_0005; mod32 r0, 0 (guarded) -> 5
         &[
-            insn(LD_DW_IMM, 0, 0, 0, 5),
-            insn(0, 0, 0, 0, -1),
-            insn(BPF_ALU | BPF_X | BPF_MOV, 0, 0, 0, 0),
-            insn(BPF_ALU | BPF_K | BPF_MOD, 0, 0, 0, 0),
-            insn(EXIT, 0, 0, 0, 0),
+            Insn::new(LD_DW_IMM, 0, 0, 0, 5),
+            Insn::new(0, 0, 0, 0, -1),
+            Insn::new(BPF_ALU | BPF_X | BPF_MOV, 0, 0, 0, 0),
+            Insn::new(BPF_ALU | BPF_K | BPF_MOD, 0, 0, 0, 0),
+            Insn::new(EXIT, 0, 0, 0, 0),
         ],
         // div64 by zero -> 0
         &[
-            insn(BPF_ALU64 | BPF_K | BPF_MOV, 0, 0, 0, -7),
-            insn(BPF_ALU64 | BPF_K | BPF_MOV, 2, 0, 0, 0),
-            insn(BPF_ALU64 | BPF_X | BPF_DIV, 0, 2, 0, 0),
-            insn(EXIT, 0, 0, 0, 0),
+            Insn::new(BPF_ALU64 | BPF_K | BPF_MOV, 0, 0, 0, -7),
+            Insn::new(BPF_ALU64 | BPF_K | BPF_MOV, 2, 0, 0, 0),
+            Insn::new(BPF_ALU64 | BPF_X | BPF_DIV, 0, 2, 0, 0),
+            Insn::new(EXIT, 0, 0, 0, 0),
         ],
         // lsh32 by 33 masks to 1; arsh32 of a negative value zero-extends
         &[
-            insn(BPF_ALU64 | BPF_K | BPF_MOV, 0, 0, 0, -3),
-            insn(BPF_ALU | BPF_K | BPF_LSH, 0, 0, 0, 33),
-            insn(BPF_ALU | BPF_K | BPF_ARSH, 0, 0, 0, 1),
-            insn(EXIT, 0, 0, 0, 0),
+            Insn::new(BPF_ALU64 | BPF_K | BPF_MOV, 0, 0, 0, -3),
+            Insn::new(BPF_ALU | BPF_K | BPF_LSH, 0, 0, 0, 33),
+            Insn::new(BPF_ALU | BPF_K | BPF_ARSH, 0, 0, 0, 1),
+            Insn::new(EXIT, 0, 0, 0, 0),
         ],
         // unaligned stack round trip through the lowest and highest bytes
         &[
-            insn(LD_DW_IMM, 3, 0, 0, 0x0506_0708),
-            insn(0, 0, 0, 0, 0x0102_0304),
-            insn(BPF_STX | BPF_MEM | BPF_DW, 10, 3, -512, 0),
-            insn(BPF_STX | BPF_MEM | BPF_DW, 10, 3, -8, 0),
-            insn(BPF_LDX | BPF_MEM | BPF_W, 0, 10, -509, 0),
-            insn(BPF_LDX | BPF_MEM | BPF_H, 4, 10, -3, 0),
-            insn(BPF_ALU64 | BPF_X | BPF_ADD, 0, 4, 0, 0),
-            insn(EXIT, 0, 0, 0, 0),
+            Insn::new(LD_DW_IMM, 3, 0, 0, 0x0506_0708),
+            Insn::new(0, 0, 0, 0, 0x0102_0304),
+            Insn::new(BPF_STX | BPF_MEM | BPF_DW, 10, 3, -512, 0),
+            Insn::new(BPF_STX | BPF_MEM | BPF_DW, 10, 3, -8, 0),
+            Insn::new(BPF_LDX | BPF_MEM | BPF_W, 0, 10, -509, 0),
+            Insn::new(BPF_LDX | BPF_MEM | BPF_H, 4, 10, -3, 0),
+            Insn::new(BPF_ALU64 | BPF_X | BPF_ADD, 0, 4, 0, 0),
+            Insn::new(EXIT, 0, 0, 0, 0),
         ],
     ];
     for insns in progs {
