@@ -28,6 +28,15 @@ pub fn open_device_traced(
         "rtl" => rvo_rtl::RtlDevice::new(vcd)
             .map(|d| Box::new(d) as Box<dyn Device>)
             .map_err(|why| DeviceError::UnknownDevice(format!("rtl ({why})"))),
-        other => rvo_sim::open(other),
+        other => {
+            let dev = rvo_sim::open(other)?;
+            if vcd.is_some() {
+                return Err(DeviceError::Unsupported {
+                    device: dev.name(),
+                    what: "write a waveform (--trace needs --device rtl)",
+                });
+            }
+            Ok(dev)
+        }
     }
 }

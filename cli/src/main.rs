@@ -135,6 +135,9 @@ enum Cmd {
         /// Print cycles, bundles and instructions too.
         #[arg(short, long)]
         verbose: bool,
+        /// Write a VCD waveform of every cycle (for GTKWave or Surfer; `--device rtl` only).
+        #[arg(long)]
+        trace: Option<PathBuf>,
         #[command(flatten)]
         opts: CompileOpts,
     },
@@ -324,6 +327,7 @@ fn run(cli: Cli) -> Result<()> {
             mem,
             device,
             verbose,
+            trace,
             opts,
         } => {
             let name = input.display().to_string();
@@ -336,7 +340,7 @@ fn run(cli: Cli) -> Result<()> {
                 Some(hex) => parse_hex(&hex)?,
                 None => file_mem,
             };
-            let mut dev = rvo_cli::devices::open_device(&device)?;
+            let mut dev = rvo_cli::devices::open_device_traced(&device, trace)?;
             dev.load(&image)
                 .with_context(|| format!("{name}: the {device} device refused the image"))?;
             let out = dev.run(&RunInput::raw(&mem))?;
