@@ -120,16 +120,8 @@ impl RtlDevice {
     ) -> Result<(RunOutcome, Vec<Retired>), DeviceError> {
         let mut trace = Vec::new();
         let out = self.execute(input, Some(&mut trace))?;
-        self.count(&out);
+        self.counters.record(&out);
         Ok((out, trace))
-    }
-
-    fn count(&mut self, out: &RunOutcome) {
-        let c = &mut self.counters;
-        c.runs += 1;
-        c.verdicts[out.verdict as usize] += 1;
-        c.faults += u64::from(out.fault.is_some());
-        c.cycles += out.cycles;
     }
 }
 
@@ -406,7 +398,7 @@ impl Device for RtlDevice {
 
     fn run(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
         let out = self.execute(input, None)?;
-        self.count(&out);
+        self.counters.record(&out);
         Ok(out)
     }
 

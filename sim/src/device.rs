@@ -235,6 +235,16 @@ pub struct Counters {
     pub cycles: u64,
 }
 
+impl Counters {
+    /// Account one run, as the device's counters do in hardware.
+    pub fn record(&mut self, out: &RunOutcome) {
+        self.runs += 1;
+        self.verdicts[out.verdict as usize] += 1;
+        self.faults += u64::from(out.fault.is_some());
+        self.cycles += out.cycles;
+    }
+}
+
 /// A backend that runs rvo images.
 pub trait Device {
     /// The backend's name (`model`, `rtl`, ...).

@@ -527,16 +527,8 @@ impl IsaModel {
         sink: &mut dyn FnMut(&Retired),
     ) -> Result<RunOutcome, DeviceError> {
         let outcome = self.execute(input, Some(sink))?;
-        self.count(&outcome);
+        self.counters.record(&outcome);
         Ok(outcome)
-    }
-
-    fn count(&mut self, outcome: &RunOutcome) {
-        let c = &mut self.counters;
-        c.runs += 1;
-        c.verdicts[outcome.verdict as usize] += 1;
-        c.faults += u64::from(outcome.fault.is_some());
-        c.cycles += outcome.cycles;
     }
 }
 
@@ -554,7 +546,7 @@ impl Device for IsaModel {
 
     fn run(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
         let outcome = self.execute(input, None)?;
-        self.count(&outcome);
+        self.counters.record(&outcome);
         Ok(outcome)
     }
 
