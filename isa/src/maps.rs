@@ -6,16 +6,21 @@
 //!
 //! * array-like maps (ARRAY, PERCPU_ARRAY, DEVMAP, PROG_ARRAY): `max_entries` values, each
 //!   padded to 8 bytes; the value of index `i` is at `offset + i * round8(value_size)`.
-//! * hashed maps (HASH, PERCPU_HASH, LRU_HASH, DEVMAP_HASH, LPM_TRIE): `slots(max_entries)`
-//!   slots of `SLOT_HEADER + round8(key_size) + round8(value_size)` bytes. The header's first
-//!   word is the slot state (0 free, 1 used, 2 deleted), the second the LRU stamp; the table is
-//!   open-addressed with linear probing from the hardware hash of the key.
+//! * hashed maps (HASH, PERCPU_HASH, LRU_HASH, DEVMAP_HASH, LPM_TRIE): a `MAP_HEADER` of two
+//!   words (the entry count, the map's LRU clock), then `slots(max_entries)` slots of
+//!   `SLOT_HEADER + round8(key_size) + round8(value_size)` bytes. A slot header's first word is
+//!   the slot state (0 free, 1 used, 2 deleted), the second its LRU stamp; the table is
+//!   open-addressed with linear probing from the hardware hash of the key ([`hash_key`]).
+//!   Count and clock live in map memory, not in the engine, so the core's map engine and the
+//!   host's map operations (which work on the same memory) always agree.
 //!
 //! The device runs as CPU 0: per-CPU maps hold that CPU's values; other CPUs' values live with
 //! the host.
 
 use core::fmt;
 
+/// Bytes of a hashed map's header: `u32` entry count, `u32` LRU clock.
+pub const MAP_HEADER: u32 = 8;
 /// Bytes of a hashed map's slot header.
 pub const SLOT_HEADER: u32 = 8;
 /// Slot states.
@@ -216,7 +221,7 @@ impl MapDesc {
             return Err(MapError::BadSize);
         }
         let bytes = if kind.is_hashed() {
-            (self.slots() as u64) * (self.slot_size() as u64)
+            MAP_HEADER as u64 + (self.slots() as u64) * (self.slot_size() as u64)
         } else {
             (self.max_entries as u64) * (self.value_stride() as u64)
         };
@@ -264,17 +269,50 @@ impl MapDesc {
     }
 }
 
-/// The hardware hash of a key: FNV-1a over its bytes, 32 bits. Chosen because it is one XOR
-/// and one multiply per byte in logic.
+/// One step of the key hash: a key word (8 bytes, little-endian, the last one zero-padded) is
+/// folded in as two FNV-1a rounds on its halves. The map engine loads a key a word per cycle
+/// and hashes it on the way: two multiplies by a constant (shifts and adds) per cycle.
+pub const fn hash_word(h: u32, word: u64) -> u32 {
+    const PRIME: u32 = 0x0100_0193;
+    let h = (h ^ word as u32).wrapping_mul(PRIME);
+    (h ^ (word >> 32) as u32).wrapping_mul(PRIME)
+}
+
+/// Initial value of the key hash (FNV-1a's offset basis).
+pub const HASH_BASIS: u32 = 0x811c_9dc5;
+
+/// The finishing mix of the key hash (murmur3's `fmix32`): multiplies carry high key bits
+/// only upwards, and a slot index is the hash's low bits.
+pub const fn hash_finish(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
+/// The key word `i` of `key` as the engine reads it: 8 bytes, zero-padded past the key.
+pub const fn key_word(key: &[u8], i: usize) -> u64 {
+    let mut w = 0u64;
+    let mut b = 0;
+    while b < 8 {
+        if 8 * i + b < key.len() {
+            w |= (key[8 * i + b] as u64) << (8 * b);
+        }
+        b += 1;
+    }
+    w
+}
+
+/// The hardware hash of a key: [`hash_word`] over its words, then [`hash_finish`].
 pub const fn hash_key(key: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
+    let mut h = HASH_BASIS;
     let mut i = 0;
-    while i < key.len() {
-        h ^= key[i] as u32;
-        h = h.wrapping_mul(0x0100_0193);
+    while 8 * i < key.len() {
+        h = hash_word(h, key_word(key, i));
         i += 1;
     }
-    h
+    hash_finish(h)
 }
 
 #[cfg(test)]
@@ -292,7 +330,7 @@ mod tests {
         };
         assert_eq!(d.slots(), 256);
         assert_eq!(d.slot_size(), 8 + 16 + 8);
-        assert_eq!(d.memory_size(), Ok(256 * 32));
+        assert_eq!(d.memory_size(), Ok(MAP_HEADER + 256 * 32));
         assert_eq!(MapDesc::from_bytes(&d.to_bytes()), Some(d));
         let ring = MapDesc {
             map_type: 27,

@@ -64,8 +64,9 @@ pub fn render() -> String {
             h.doc()
         );
     }
+    let _ = writeln!(s, "\nTiming: {}", rvo_isa::helper::timing::RULES);
     let _ = writeln!(s, "\n## Map engines\n");
-    let _ = writeln!(s, "Map types carry Linux's numbers. Array-like maps store `max_entries` values, each padded to 8 bytes; hashed maps are open-addressed tables of twice `max_entries` slots (a power of two) of an 8-byte header, the key and the value, probed linearly from FNV-1a of the key. The device is CPU 0 of per-CPU maps.\n");
+    let _ = writeln!(s, "Map types carry Linux's numbers. Array-like maps store `max_entries` values, each padded to 8 bytes; hashed maps start with an 8-byte header (entry count, LRU clock), then open-addressed tables of twice `max_entries` slots (a power of two) of an 8-byte header, the key and the value, probed linearly from the hardware hash of the key (FNV-1a rounds over its 8-byte words, then murmur3's finishing mix). The device is CPU 0 of per-CPU maps.\n");
     let _ = writeln!(s, "| type | Linux name | found by |");
     let _ = writeln!(s, "|---|---|---|");
     for &t in rvo_isa::MapType::ALL {

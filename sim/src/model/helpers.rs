@@ -2,8 +2,8 @@
 
 use super::memory::Memory;
 use crate::device::Redirect;
-use rvo_isa::helper::NS_PER_CYCLE;
-use rvo_isa::maps::{errno, MapType};
+use rvo_isa::helper::{timing, NS_PER_CYCLE};
+use rvo_isa::maps::{errno, update_flags, MapType};
 use rvo_isa::region::{split_addr, Region, PACKET_FRAME_RESERVED, PACKET_TAILROOM_RESERVED};
 use rvo_isa::{Fault, Helper};
 
@@ -34,36 +34,47 @@ fn neg(e: u32) -> u64 {
     (-(e as i64)) as u64
 }
 
-/// A map engine's answer as a helper returns it: 0 or `-errno`, and the probes it took.
-fn errno_result(r: Result<u32, crate::device::MapOpError>) -> (u64, u32, Effect) {
+/// A map engine's answer as a helper returns it: 0 or `-errno`.
+fn errno_of(r: Result<(), crate::device::MapOpError>) -> u64 {
     match r {
-        Ok(probes) => (0, probes, Effect::None),
-        Err(e) => (neg(e.errno()), 1, Effect::None),
+        Ok(()) => 0,
+        Err(e) => neg(e.errno()),
     }
 }
 
 impl Units<'_, '_> {
-    /// Run helper `h` on arguments `a` (r1-r5): `(r0, extra cycles, effect)`.
+    /// Run helper `h` on arguments `a` (r1-r5): `(r0, cycles beyond Helper::cycles, effect)`,
+    /// by the rules of `rvo_isa::helper::timing`.
     pub fn call(&mut self, h: Helper, a: [u64; 5]) -> Result<(u64, u32, Effect), Fault> {
         let none = |r0: u64, cycles: u32| Ok((r0, cycles, Effect::None));
         match h {
             Helper::MapLookupElem => {
                 let (m, key) = self.map_key(a[0], a[1])?;
+                let (at, cycles) = self.mem.maps.lookup(m, &key);
                 // `map_key` checked the map and read exactly its key size, the only two
                 // things a lookup can refuse.
-                let (at, probes) = self.mem.maps.lookup(m, &key).unwrap_or((None, 1));
-                none(at.map_or(0, |o| Region::Map.addr(o as u32)), probes)
+                let at = at.ok().flatten();
+                none(
+                    at.map_or(0, |o| Region::Map.addr(o as u32)),
+                    self.key_cycles(m) + cycles,
+                )
             }
             Helper::MapUpdateElem => {
                 let (m, key) = self.map_key(a[0], a[1])?;
                 let value = self
                     .mem
                     .read(a[2], self.mem.maps.descs[m].value_size as usize)?;
-                Ok(errno_result(self.mem.maps.update(m, &key, &value, a[3])))
+                if a[3] > update_flags::EXIST {
+                    // Refused with the descriptor, before the key is loaded.
+                    return none(neg(errno::EINVAL), timing::DESC);
+                }
+                let (r, cycles) = self.mem.maps.update(m, &key, &value, a[3]);
+                none(errno_of(r), self.key_cycles(m) + cycles)
             }
             Helper::MapDeleteElem => {
                 let (m, key) = self.map_key(a[0], a[1])?;
-                Ok(errno_result(self.mem.maps.delete(m, &key)))
+                let (r, cycles) = self.mem.maps.delete(m, &key);
+                none(errno_of(r), self.key_cycles(m) + cycles)
             }
             Helper::KtimeGetNs => none((self.time_base + self.cycles) * NS_PER_CYCLE, 0),
             Helper::GetPrandomU32 => {
@@ -87,18 +98,17 @@ impl Units<'_, '_> {
             }
             Helper::RedirectMap => self.redirect_map(a[0], a[1] as u32, a[2]),
             Helper::CsumDiff => self.csum_diff(a),
-            Helper::XdpAdjustHead => none(self.adjust_head(a[1] as i32), 0),
+            Helper::XdpAdjustHead => Ok(self.adjust_head(a[1] as i32)),
             Helper::XdpAdjustMeta => none(self.adjust_meta(a[1] as i32), 0),
-            Helper::XdpAdjustTail => none(self.adjust_tail(a[1] as i32), 0),
+            Helper::XdpAdjustTail => Ok(self.adjust_tail(a[1] as i32)),
             Helper::XdpLoadBytes | Helper::XdpStoreBytes => {
                 let (off, buf, len) = (a[1] as u32, a[2], a[3] as u32);
-                let cycles = len.div_ceil(8);
                 let p = &self.mem.packet;
                 if off > 0xffff || len > 0xffff {
-                    return none(neg(errno::EFAULT), cycles);
+                    return none(neg(errno::EFAULT), 0);
                 }
                 if off as u64 + len as u64 > (p.end - p.data) as u64 {
-                    return none(neg(errno::EINVAL), cycles);
+                    return none(neg(errno::EINVAL), 0);
                 }
                 let at = Region::Packet.addr(p.data + off);
                 if h == Helper::XdpLoadBytes {
@@ -108,9 +118,14 @@ impl Units<'_, '_> {
                     let bytes = self.mem.read(buf, len as usize)?;
                     self.mem.write(at, &bytes)?;
                 }
-                none(0, cycles)
+                none(0, timing::copy(timing::words(len)))
             }
         }
+    }
+
+    /// Cycles of a map operation before its engine: the descriptor and the key load.
+    fn key_cycles(&self, m: usize) -> u32 {
+        timing::DESC + timing::key_load(self.mem.maps.descs[m].key_size)
     }
 
     /// The map a handle names and the key the pointer points at.
@@ -131,30 +146,48 @@ impl Units<'_, '_> {
         Ok((m, key))
     }
 
-    fn tail_call(&mut self, handle: u64, index: u64) -> Result<(u64, u32, Effect), Fault> {
-        let fail = Ok((neg(errno::ENOENT), 0, Effect::None));
-        let m = match split_addr(handle) {
-            Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
-            _ => return fail,
-        };
-        if self.mem.maps.descs[m].kind() != Some(MapType::ProgArray)
-            || index > u32::MAX as u64
-            || *self.tail_calls >= MAX_TAIL_CALLS
-        {
-            return fail;
+    /// The map a handle names, if it is one of `kinds`.
+    fn map_of(&self, handle: u64, kinds: &[MapType]) -> Option<usize> {
+        match split_addr(handle) {
+            Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => {
+                let kind = self.mem.maps.descs[i as usize].kind()?;
+                kinds.contains(&kind).then_some(i as usize)
+            }
+            _ => None,
         }
-        match self.mem.maps.lookup(m, &(index as u32).to_le_bytes()) {
-            Ok((Some(at), _)) => {
+    }
+
+    /// Stages: the handle (argument cycle), the descriptor (type, index, count), the index
+    /// check, the slot read, the entry table read.
+    fn tail_call(&mut self, handle: u64, index: u64) -> Result<(u64, u32, Effect), Fault> {
+        let fail = |cycles| Ok((neg(errno::ENOENT), cycles, Effect::None));
+        let Some(m) = self.map_of(handle, &[MapType::ProgArray]) else {
+            let valid = matches!(split_addr(handle),
+                Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len());
+            return fail(if valid { timing::DESC } else { 0 });
+        };
+        if index > u32::MAX as u64 || *self.tail_calls >= MAX_TAIL_CALLS {
+            return fail(timing::DESC);
+        }
+        let d = self.mem.maps.descs[m];
+        if index as u32 >= d.max_entries {
+            return fail(timing::DESC + 1);
+        }
+        match self.mem.maps.lookup(m, &(index as u32).to_le_bytes()).0 {
+            Ok(Some(at)) => {
                 let slot =
                     u32::from_le_bytes(self.mem.maps.value(m, at).try_into().unwrap_or([0; 4]));
                 *self.tail_calls += 1;
                 // Slots hold program index + 1 (0 is empty).
-                Ok((0, 0, Effect::TailCall(slot - 1)))
+                Ok((0, timing::DESC + 3, Effect::TailCall(slot - 1)))
             }
-            _ => fail,
+            _ => fail(timing::DESC + 2),
         }
     }
 
+    /// Stages: the handle (argument cycle), the descriptor (type), the key from `r2` (one
+    /// cycle for a hashed devmap), the engine's lookup, one cycle to read the entry of a
+    /// hashed devmap.
     fn redirect_map(
         &mut self,
         handle: u64,
@@ -162,19 +195,17 @@ impl Units<'_, '_> {
         flags: u64,
     ) -> Result<(u64, u32, Effect), Fault> {
         // Linux: the low two bits of the flags are the action when the entry is missing.
-        let fallback = Ok((flags & 3, 1, Effect::None));
-        let m = match split_addr(handle) {
-            Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
-            _ => return fallback,
+        let fallback = |cycles| Ok((flags & 3, cycles, Effect::None));
+        let Some(m) = self.map_of(handle, &[MapType::Devmap, MapType::DevmapHash]) else {
+            let valid = matches!(split_addr(handle),
+                Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len());
+            return fallback(if valid { timing::DESC } else { 0 });
         };
-        if !matches!(
-            self.mem.maps.descs[m].kind(),
-            Some(MapType::Devmap | MapType::DevmapHash)
-        ) {
-            return fallback;
-        }
-        match self.mem.maps.lookup(m, &key.to_le_bytes()) {
-            Ok((Some(at), probes)) => {
+        let hashed = self.mem.maps.descs[m].kind() == Some(MapType::DevmapHash);
+        let (found, cycles) = self.mem.maps.lookup(m, &key.to_le_bytes());
+        let cycles = timing::DESC + cycles + u32::from(hashed);
+        match found {
+            Ok(Some(at)) => {
                 let ifindex = u32::from_le_bytes(
                     self.mem.maps.value(m, at)[..4].try_into().unwrap_or([0; 4]),
                 );
@@ -183,18 +214,19 @@ impl Units<'_, '_> {
                     key,
                     ifindex,
                 });
-                Ok((4, probes, Effect::None))
+                Ok((4, cycles + u32::from(hashed), Effect::None))
             }
-            _ => fallback,
+            _ => fallback(cycles),
         }
     }
 
     /// `bpf_csum_diff`, computed as x86-64 Linux's `csum_partial` does: 64-bit words summed
-    /// with end-around carry from the seed, folded to 32 bits.
+    /// with end-around carry from the seed, folded to 32 bits. The unit reads a 4-byte word
+    /// per cycle.
     fn csum_diff(&mut self, a: [u64; 5]) -> Result<(u64, u32, Effect), Fault> {
         let (from_size, to_size) = (a[1] as u32, a[3] as u32);
         if (from_size | to_size) & 3 != 0 || from_size as u64 + to_size as u64 > 512 {
-            return Ok((neg(errno::EINVAL), 1, Effect::None));
+            return Ok((neg(errno::EINVAL), 0, Effect::None));
         }
         let from = self.mem.read(a[0], from_size as usize)?;
         let to = self.mem.read(a[2], to_size as usize)?;
@@ -204,7 +236,7 @@ impl Units<'_, '_> {
                 .extend_from_slice(&(!u32::from_le_bytes([w[0], w[1], w[2], w[3]])).to_le_bytes());
         }
         scratch.extend_from_slice(&to);
-        let cycles = 1 + scratch.len().div_ceil(8) as u32;
+        let cycles = timing::copy((from_size + to_size) / 4);
         Ok((
             csum_partial(&scratch, a[4] as u32) as u64,
             cycles,
@@ -212,13 +244,14 @@ impl Units<'_, '_> {
         ))
     }
 
-    fn adjust_head(&mut self, delta: i32) -> u64 {
+    /// The metadata moves with the packet start, a 4-byte word per cycle.
+    fn adjust_head(&mut self, delta: i32) -> (u64, u32, Effect) {
         let p = &mut self.mem.packet;
         let metalen = p.data - p.meta;
         let data = p.data as i64 + delta as i64;
         if data < (PACKET_FRAME_RESERVED + metalen) as i64 || data > p.end as i64 - ETH_HLEN as i64
         {
-            return neg(errno::EINVAL);
+            return (neg(errno::EINVAL), 0, Effect::None);
         }
         let data = data as u32;
         let new_meta = data - metalen;
@@ -226,7 +259,7 @@ impl Units<'_, '_> {
             .copy_within(p.meta as usize..p.data as usize, new_meta as usize);
         p.meta = new_meta;
         p.data = data;
-        0
+        (0, timing::copy(metalen / 4), Effect::None)
     }
 
     fn adjust_meta(&mut self, delta: i32) -> u64 {
@@ -243,18 +276,21 @@ impl Units<'_, '_> {
         0
     }
 
-    fn adjust_tail(&mut self, delta: i32) -> u64 {
+    /// Growth is zeroed 8 bytes per cycle.
+    fn adjust_tail(&mut self, delta: i32) -> (u64, u32, Effect) {
         let p = &mut self.mem.packet;
         let hard_end = p.buf.len() as i64 - PACKET_TAILROOM_RESERVED as i64;
         let end = p.end as i64 + delta as i64;
         if end > hard_end || end < (p.data + ETH_HLEN) as i64 {
-            return neg(errno::EINVAL);
+            return (neg(errno::EINVAL), 0, Effect::None);
         }
+        let mut cycles = 0;
         if end > p.end as i64 {
             p.buf[p.end as usize..end as usize].fill(0);
+            cycles = timing::words(end as u32 - p.end);
         }
         p.end = end as u32;
-        0
+        (0, cycles, Effect::None)
     }
 }
 

@@ -1,15 +1,24 @@
 //! The map engines: every map type of `rvo_isa::maps`, over the device's map memory, with
 //! Linux's semantics for flags and errors. Helpers and the host's map operations (bpftool
 //! through the driver, `--maps` files) use the same engines, so both see one state.
+//!
+//! Each operation also returns its engine cycles by the rules of `rvo_isa::helper::timing`
+//! (from the hash's last cycle or the index check on; the descriptor and key cycles are the
+//! helper's): the RTL's map engine takes exactly these.
 
 use crate::device::MapOpError;
+use rvo_isa::helper::timing::{copy, lru_scan, probe, words};
 use rvo_isa::maps::{
-    hash_key, update_flags, MapDesc, MapType, SLOT_DELETED, SLOT_FREE, SLOT_HEADER, SLOT_USED,
+    hash_key, update_flags, MapDesc, MapType, MAP_HEADER, SLOT_DELETED, SLOT_FREE, SLOT_HEADER,
+    SLOT_USED,
 };
 
 const fn round8(n: u32) -> usize {
     ((n + 7) & !7) as usize
 }
+
+/// A map operation's outcome and the engine cycles it took.
+pub type Timed<T> = (Result<T, MapOpError>, u32);
 
 /// The device's maps and their memory.
 #[derive(Clone, Debug, Default)]
@@ -18,10 +27,6 @@ pub struct Maps {
     pub descs: Vec<MapDesc>,
     /// The map region.
     pub mem: Vec<u8>,
-    /// Entries in each hashed map.
-    counts: Vec<u32>,
-    /// LRU clock.
-    clock: u32,
 }
 
 fn u32_at(mem: &[u8], at: usize) -> u32 {
@@ -78,13 +83,7 @@ impl Maps {
             }
             at += n;
         }
-        let counts = vec![0; descs.len()];
-        Maps {
-            descs,
-            mem,
-            counts,
-            clock: 0,
-        }
+        Maps { descs, mem }
     }
 
     fn desc(&self, m: usize) -> Result<(MapDesc, MapType), MapOpError> {
@@ -93,7 +92,7 @@ impl Maps {
     }
 
     /// Array-like maps whose slots may be empty (a zero value means "no entry").
-    fn sparse(kind: MapType) -> bool {
+    pub fn sparse(kind: MapType) -> bool {
         matches!(kind, MapType::Devmap | MapType::ProgArray)
     }
 
@@ -104,7 +103,7 @@ impl Maps {
 
     /// Offset of hashed slot `i`.
     fn slot(d: &MapDesc, i: u32) -> usize {
-        d.offset as usize + i as usize * d.slot_size() as usize
+        d.offset as usize + MAP_HEADER as usize + i as usize * d.slot_size() as usize
     }
 
     fn slot_key(&self, d: &MapDesc, i: u32) -> &[u8] {
@@ -112,11 +111,24 @@ impl Maps {
         &self.mem[at..at + d.key_size as usize]
     }
 
+    fn value_of_slot(d: &MapDesc, i: u32) -> usize {
+        Self::slot(d, i) + SLOT_HEADER as usize + round8(d.key_size)
+    }
+
+    /// Entries in a hashed map (its header's first word).
+    fn count(&self, d: &MapDesc) -> u32 {
+        u32_at(&self.mem, d.offset as usize)
+    }
+
+    fn set_count(&mut self, d: &MapDesc, n: u32) {
+        set_u32(&mut self.mem, d.offset as usize, n);
+    }
+
     /// Find the slot of `key` in a hashed map: `(Ok(slot) | Err(first free or deleted slot), probes)`.
     fn find(&self, d: &MapDesc, kind: MapType, key: &[u8]) -> (Result<u32, Option<u32>>, u32) {
         let n = d.slots();
         if kind == MapType::LpmTrie {
-            // The trie unit compares prefixes, not hashes: it walks every used slot.
+            // The trie unit compares prefixes, not hashes: it walks the slots in order.
             let mut free = None;
             for i in 0..n {
                 match u32_at(&self.mem, Self::slot(d, i)) {
@@ -141,42 +153,47 @@ impl Maps {
         (Err(free), n)
     }
 
-    /// Where the value of `key` is: its offset in map memory and the probes it took.
-    pub fn lookup(&mut self, m: usize, key: &[u8]) -> Result<(Option<usize>, u32), MapOpError> {
-        let (d, kind) = self.desc(m)?;
+    /// Where the value of `key` is: its offset in map memory.
+    pub fn lookup(&mut self, m: usize, key: &[u8]) -> Timed<Option<usize>> {
+        let (d, kind) = match self.desc(m) {
+            Ok(dk) => dk,
+            Err(e) => return (Err(e), 0),
+        };
         if key.len() != d.key_size as usize {
-            return Err(MapOpError::Inval);
+            return (Err(MapOpError::Inval), 0);
         }
         if !kind.is_hashed() {
             let idx = u32_at(key, 0);
             if idx >= d.max_entries {
-                return Ok((None, 1));
+                return (Ok(None), 1);
             }
             let at = Self::array_value(&d, idx);
             let empty = Self::sparse(kind) && u32_at(&self.mem, at) == 0;
-            return Ok(((!empty).then_some(at), 1));
+            return (Ok((!empty).then_some(at)), 2);
         }
         if kind == MapType::LpmTrie {
-            return Ok(self.lpm_lookup(&d, key));
+            return (
+                Ok(self.lpm_lookup(&d, key)),
+                1 + d.slots() * probe(d.key_size),
+            );
         }
         let (found, probes) = self.find(&d, kind, key);
-        Ok(match found {
+        let cycles = 1 + probes * probe(d.key_size);
+        match found {
             Ok(i) => {
                 if kind == MapType::LruHash {
                     self.touch(&d, i);
+                    return (Ok(Some(Self::value_of_slot(&d, i))), cycles + 1);
                 }
-                (
-                    Some(Self::slot(&d, i) + SLOT_HEADER as usize + round8(d.key_size)),
-                    probes,
-                )
+                (Ok(Some(Self::value_of_slot(&d, i))), cycles)
             }
-            Err(_) => (None, probes),
-        })
+            Err(_) => (Ok(None), cycles),
+        }
     }
 
-    /// Longest prefix match: the used entry with the longest prefix covering the key's data.
-    /// Cycles: one per bit of the key's prefix length, plus one (a trie walk in hardware).
-    fn lpm_lookup(&self, d: &MapDesc, key: &[u8]) -> (Option<usize>, u32) {
+    /// Longest prefix match: the used entry with the longest prefix covering the key's data
+    /// (the first of equals, in slot order).
+    fn lpm_lookup(&self, d: &MapDesc, key: &[u8]) -> Option<usize> {
         let max_len = u32_at(key, 0);
         let mut best: Option<(u32, u32)> = None;
         for i in 0..d.slots() {
@@ -189,58 +206,51 @@ impl Maps {
                 best = Some((len, i));
             }
         }
-        let at = best.map(|(_, i)| Self::slot(d, i) + SLOT_HEADER as usize + round8(d.key_size));
-        // The trie unit walks one level per bit of the key's prefix.
-        (at, max_len.min((d.key_size - 4) * 8) + 1)
+        best.map(|(_, i)| Self::value_of_slot(d, i))
     }
 
+    /// Mark slot `i` most recently used: the map's clock advances into the slot's stamp.
     fn touch(&mut self, d: &MapDesc, i: u32) {
-        self.clock = self.clock.wrapping_add(1);
-        set_u32(&mut self.mem, Self::slot(d, i) + 4, self.clock);
+        let clock = u32_at(&self.mem, d.offset as usize + 4).wrapping_add(1);
+        set_u32(&mut self.mem, d.offset as usize + 4, clock);
+        set_u32(&mut self.mem, Self::slot(d, i) + 4, clock);
     }
 
     /// Create or replace an entry, with Linux's flag semantics.
-    pub fn update(
-        &mut self,
-        m: usize,
-        key: &[u8],
-        value: &[u8],
-        flags: u64,
-    ) -> Result<u32, MapOpError> {
-        let (d, kind) = self.desc(m)?;
+    pub fn update(&mut self, m: usize, key: &[u8], value: &[u8], flags: u64) -> Timed<()> {
+        let (d, kind) = match self.desc(m) {
+            Ok(dk) => dk,
+            Err(e) => return (Err(e), 0),
+        };
         if key.len() != d.key_size as usize
             || value.len() != d.value_size as usize
             || flags > update_flags::EXIST
         {
-            return Err(MapOpError::Inval);
+            return (Err(MapOpError::Inval), 0);
         }
         if !kind.is_hashed() {
-            let idx = u32_at(key, 0);
-            if idx >= d.max_entries {
-                return Err(MapOpError::TooBig);
-            }
-            let at = Self::array_value(&d, idx);
-            let present = !Self::sparse(kind) || u32_at(&self.mem, at) != 0;
-            match (kind, flags) {
-                (MapType::ProgArray, f) if f != update_flags::ANY => return Err(MapOpError::Inval),
-                (MapType::Devmap, update_flags::NOEXIST) => return Err(MapOpError::Exists),
-                (_, update_flags::NOEXIST) if present => return Err(MapOpError::Exists),
-                (_, update_flags::EXIST) if !present => return Err(MapOpError::NoEnt),
-                _ => {}
-            }
-            self.mem[at..at + value.len()].copy_from_slice(value);
-            return Ok(1);
+            return self.update_array(&d, kind, key, value, flags);
         }
         if kind == MapType::LpmTrie && u32_at(key, 0) as usize > (key.len() - 4) * 8 {
-            return Err(MapOpError::Inval);
+            return (Err(MapOpError::Inval), 1);
         }
         let (found, probes) = self.find(&d, kind, key);
+        let mut cycles = 1 + probes * probe(d.key_size);
         let slot = match (found, flags) {
-            (Ok(_), update_flags::NOEXIST) => return Err(MapOpError::Exists),
+            (Ok(_), update_flags::NOEXIST) => return (Err(MapOpError::Exists), cycles),
             (Ok(i), _) => i,
-            (Err(_), update_flags::EXIST) => return Err(MapOpError::NoEnt),
-            (Err(free), _) => self.insert_slot(m, &d, kind, key, free)?,
+            (Err(_), update_flags::EXIST) => return (Err(MapOpError::NoEnt), cycles),
+            (Err(free), _) => match self.insert_slot(&d, kind, key, free, &mut cycles) {
+                Ok(i) => {
+                    // A new entry's key is written a word per cycle.
+                    cycles += words(d.key_size);
+                    i
+                }
+                Err(e) => return (Err(e), cycles),
+            },
         };
+        // The slot header, then the value.
+        cycles += 1 + copy(words(d.value_size));
         let at = Self::slot(&d, slot);
         set_u32(&mut self.mem, at, SLOT_USED);
         let k = at + SLOT_HEADER as usize;
@@ -250,61 +260,96 @@ impl Maps {
         if kind == MapType::LruHash {
             self.touch(&d, slot);
         }
-        Ok(probes)
+        (Ok(()), cycles)
+    }
+
+    fn update_array(
+        &mut self,
+        d: &MapDesc,
+        kind: MapType,
+        key: &[u8],
+        value: &[u8],
+        flags: u64,
+    ) -> Timed<()> {
+        let idx = u32_at(key, 0);
+        if idx >= d.max_entries {
+            return (Err(MapOpError::TooBig), 1);
+        }
+        let at = Self::array_value(d, idx);
+        let present = !Self::sparse(kind) || u32_at(&self.mem, at) != 0;
+        let refused = match (kind, flags) {
+            (MapType::ProgArray, f) if f != update_flags::ANY => Some(MapOpError::Inval),
+            (MapType::Devmap, update_flags::NOEXIST) => Some(MapOpError::Exists),
+            (_, update_flags::NOEXIST) if present => Some(MapOpError::Exists),
+            (_, update_flags::EXIST) if !present => Some(MapOpError::NoEnt),
+            _ => None,
+        };
+        if let Some(e) = refused {
+            return (Err(e), 2);
+        }
+        self.mem[at..at + value.len()].copy_from_slice(value);
+        (Ok(()), 2 + copy(words(d.value_size)))
     }
 
     /// A slot for a new key: a free one while below `max_entries`; for LRU maps, the least
     /// recently used entry's slot when full.
     fn insert_slot(
         &mut self,
-        m: usize,
         d: &MapDesc,
         kind: MapType,
         key: &[u8],
         free: Option<u32>,
+        cycles: &mut u32,
     ) -> Result<u32, MapOpError> {
-        if self.counts[m] >= d.max_entries {
+        let count = self.count(d);
+        if count >= d.max_entries {
             if kind != MapType::LruHash {
                 return Err(MapOpError::TooBig);
             }
+            // Scan for the oldest stamp, delete that entry, probe again.
+            *cycles += lru_scan(d.slots()) + 1;
             let victim = (0..d.slots())
                 .filter(|&i| u32_at(&self.mem, Self::slot(d, i)) == SLOT_USED)
                 .min_by_key(|&i| u32_at(&self.mem, Self::slot(d, i) + 4))
                 .ok_or(MapOpError::NoMem)?;
             set_u32(&mut self.mem, Self::slot(d, victim), SLOT_DELETED);
-            self.counts[m] -= 1;
-            // Probe again: the victim's slot may not be on the new key's probe path.
-            let (found, _) = self.find(d, kind, key);
-            return self.insert_slot(m, d, kind, key, found.err().flatten());
+            self.set_count(d, count - 1);
+            let (found, probes) = self.find(d, kind, key);
+            *cycles += probes * probe(d.key_size);
+            return self.insert_slot(d, kind, key, found.err().flatten(), cycles);
         }
         let slot = free.ok_or(MapOpError::NoMem)?;
-        self.counts[m] += 1;
+        self.set_count(d, count + 1);
         Ok(slot)
     }
 
     /// Delete an entry.
-    pub fn delete(&mut self, m: usize, key: &[u8]) -> Result<u32, MapOpError> {
-        let (d, kind) = self.desc(m)?;
+    pub fn delete(&mut self, m: usize, key: &[u8]) -> Timed<()> {
+        let (d, kind) = match self.desc(m) {
+            Ok(dk) => dk,
+            Err(e) => return (Err(e), 0),
+        };
         if key.len() != d.key_size as usize {
-            return Err(MapOpError::Inval);
+            return (Err(MapOpError::Inval), 0);
         }
         if !kind.is_hashed() {
-            if !Self::sparse(kind) {
-                return Err(MapOpError::Inval);
-            }
             let idx = u32_at(key, 0);
-            if idx >= d.max_entries {
-                return Err(MapOpError::Inval);
+            if !Self::sparse(kind) || idx >= d.max_entries {
+                return (Err(MapOpError::Inval), 1);
             }
             let at = Self::array_value(&d, idx);
             self.mem[at..at + d.value_size as usize].fill(0);
-            return Ok(1);
+            return (Ok(()), 1 + words(d.value_size));
         }
         let (found, probes) = self.find(&d, kind, key);
-        let i = found.map_err(|_| MapOpError::NoEnt)?;
+        let cycles = 1 + probes * probe(d.key_size);
+        let Ok(i) = found else {
+            return (Err(MapOpError::NoEnt), cycles);
+        };
         set_u32(&mut self.mem, Self::slot(&d, i), SLOT_DELETED);
-        self.counts[m] -= 1;
-        Ok(probes)
+        let count = self.count(&d);
+        self.set_count(&d, count.wrapping_sub(1));
+        (Ok(()), cycles + 1)
     }
 
     /// The key after `key` (the first key for `None` or a key not in the map), or `None` at
@@ -357,27 +402,27 @@ mod tests {
         let (k1, k2, k3) = (1u32.to_le_bytes(), 2u32.to_le_bytes(), 3u32.to_le_bytes());
         let v = 7u64.to_le_bytes();
         assert_eq!(
-            m.update(0, &k1, &v, update_flags::EXIST),
+            m.update(0, &k1, &v, update_flags::EXIST).0,
             Err(MapOpError::NoEnt)
         );
-        assert!(m.update(0, &k1, &v, update_flags::NOEXIST).is_ok());
+        assert!(m.update(0, &k1, &v, update_flags::NOEXIST).0.is_ok());
         assert_eq!(
-            m.update(0, &k1, &v, update_flags::NOEXIST),
+            m.update(0, &k1, &v, update_flags::NOEXIST).0,
             Err(MapOpError::Exists)
         );
-        assert!(m.update(0, &k2, &v, update_flags::ANY).is_ok());
+        assert!(m.update(0, &k2, &v, update_flags::ANY).0.is_ok());
         assert_eq!(
-            m.update(0, &k3, &v, update_flags::ANY),
+            m.update(0, &k3, &v, update_flags::ANY).0,
             Err(MapOpError::TooBig)
         );
         assert!(
-            m.update(0, &k2, &v, update_flags::ANY).is_ok(),
+            m.update(0, &k2, &v, update_flags::ANY).0.is_ok(),
             "replacing is not adding"
         );
-        assert!(m.delete(0, &k1).is_ok());
-        assert_eq!(m.delete(0, &k1), Err(MapOpError::NoEnt));
-        assert!(m.update(0, &k3, &v, update_flags::ANY).is_ok());
-        let (at, _) = m.lookup(0, &k3).expect("lookup");
+        assert!(m.delete(0, &k1).0.is_ok());
+        assert_eq!(m.delete(0, &k1).0, Err(MapOpError::NoEnt));
+        assert!(m.update(0, &k3, &v, update_flags::ANY).0.is_ok());
+        let at = m.lookup(0, &k3).0.expect("lookup");
         assert_eq!(m.value(0, at.expect("present")), &v);
         let mut keys = vec![];
         let mut k = None;
@@ -393,43 +438,45 @@ mod tests {
     fn lru_evicts_the_least_recent() {
         let mut m = map(MapType::LruHash, 4, 4, 2);
         let k = |i: u32| i.to_le_bytes();
-        m.update(0, &k(1), &k(10), 0).expect("insert");
-        m.update(0, &k(2), &k(20), 0).expect("insert");
-        m.lookup(0, &k(1)).expect("touch 1");
-        m.update(0, &k(3), &k(30), 0).expect("evicts 2");
-        assert!(m.lookup(0, &k(2)).expect("lookup").0.is_none());
-        assert!(m.lookup(0, &k(1)).expect("lookup").0.is_some());
+        m.update(0, &k(1), &k(10), 0).0.expect("insert");
+        m.update(0, &k(2), &k(20), 0).0.expect("insert");
+        m.lookup(0, &k(1)).0.expect("touch 1");
+        m.update(0, &k(3), &k(30), 0).0.expect("evicts 2");
+        assert!(m.lookup(0, &k(2)).0.expect("lookup").is_none());
+        assert!(m.lookup(0, &k(1)).0.expect("lookup").is_some());
     }
 
     #[test]
     fn arrays_and_lpm() {
         let mut a = map(MapType::Array, 4, 4, 4);
         assert_eq!(
-            a.update(0, &9u32.to_le_bytes(), &[1, 0, 0, 0], 0),
+            a.update(0, &9u32.to_le_bytes(), &[1, 0, 0, 0], 0).0,
             Err(MapOpError::TooBig)
         );
         assert_eq!(
-            a.update(0, &1u32.to_le_bytes(), &[1, 0, 0, 0], 1),
+            a.update(0, &1u32.to_le_bytes(), &[1, 0, 0, 0], 1).0,
             Err(MapOpError::Exists)
         );
-        assert_eq!(a.delete(0, &1u32.to_le_bytes()), Err(MapOpError::Inval));
+        assert_eq!(a.delete(0, &1u32.to_le_bytes()).0, Err(MapOpError::Inval));
         let mut t = map(MapType::LpmTrie, 8, 4, 8);
         let key = |len: u32, a: [u8; 4]| [len.to_le_bytes(), a].concat();
         t.update(0, &key(8, [10, 0, 0, 0]), &[1, 0, 0, 0], 0)
+            .0
             .expect("10/8");
         t.update(0, &key(24, [10, 1, 2, 0]), &[2, 0, 0, 0], 0)
+            .0
             .expect("10.1.2/24");
         let hit = |t: &mut Maps, a| {
             t.lookup(0, &key(32, a))
-                .expect("lookup")
                 .0
+                .expect("lookup")
                 .map(|at| t.value(0, at)[0])
         };
         assert_eq!(hit(&mut t, [10, 1, 2, 3]), Some(2));
         assert_eq!(hit(&mut t, [10, 9, 9, 9]), Some(1));
         assert_eq!(hit(&mut t, [11, 0, 0, 0]), None);
         assert_eq!(
-            t.update(0, &key(33, [0; 4]), &[0; 4], 0),
+            t.update(0, &key(33, [0; 4]), &[0; 4], 0).0,
             Err(MapOpError::Inval)
         );
     }

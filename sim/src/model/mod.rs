@@ -559,7 +559,7 @@ impl Device for IsaModel {
     }
 
     fn map_lookup(&mut self, map: usize, key: &[u8]) -> Result<Option<Vec<u8>>, DeviceError> {
-        let (at, _) = self.maps.lookup(map, key).map_err(map_err(map))?;
+        let at = self.maps.lookup(map, key).0.map_err(map_err(map))?;
         Ok(at.map(|at| self.maps.value(map, at).to_vec()))
     }
 
@@ -572,12 +572,12 @@ impl Device for IsaModel {
     ) -> Result<(), DeviceError> {
         self.maps
             .update(map, key, value, flags)
-            .map(|_| ())
+            .0
             .map_err(map_err(map))
     }
 
     fn map_delete(&mut self, map: usize, key: &[u8]) -> Result<(), DeviceError> {
-        self.maps.delete(map, key).map(|_| ()).map_err(map_err(map))
+        self.maps.delete(map, key).0.map_err(map_err(map))
     }
 
     fn map_next_key(
