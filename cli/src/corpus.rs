@@ -74,15 +74,8 @@ pub fn build(out: &Path) -> Result<()> {
 }
 
 /// Check one entry against Linux.
-pub fn check_entry(e: &Entry, objects: &Path, opts: &Options) -> Result<CheckReport> {
+pub fn check_entry(e: &Entry, objects: &Path, opts: &Options, device: &str) -> Result<CheckReport> {
     let (packets, maps) = crate::check::inputs(&e.pcap, e.maps.as_deref())?;
     let object = objects.join(format!("{}.o", e.object));
-    check(
-        &object,
-        e.program.as_deref(),
-        &packets,
-        &maps,
-        opts,
-        "model",
-    )
+    check(&object, e.program.as_deref(), &packets, &maps, opts, device)
 }

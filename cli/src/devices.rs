@@ -6,9 +6,10 @@ use rvo_sim::{Device, DeviceError};
 use std::path::PathBuf;
 
 /// Every backend the CLI can open, by the name `--device` takes.
-pub const DEVICES: &[&str] = &["model", "rtl"];
+pub const DEVICES: &[&str] = &["model", "rtl", "lockstep"];
 
-/// Open a backend by name: `rtl` is the Verilated core (`rvo-rtl`), the rest `rvo_sim::open`.
+/// Open a backend by name: `rtl` is the Verilated core (`rvo-rtl`), `lockstep` the core and the
+/// model run side by side (every run compared bundle by bundle), the rest `rvo_sim::open`.
 ///
 /// # Errors
 /// An unknown name, or `rtl` in a build without Verilator.
@@ -28,6 +29,9 @@ pub fn open_device_traced(
         "rtl" => rvo_rtl::RtlDevice::new(vcd)
             .map(|d| Box::new(d) as Box<dyn Device>)
             .map_err(|why| DeviceError::UnknownDevice(format!("rtl ({why})"))),
+        "lockstep" => rvo_rtl::lockstep::LockstepDevice::new(vcd)
+            .map(|d| Box::new(d) as Box<dyn Device>)
+            .map_err(|why| DeviceError::UnknownDevice(format!("lockstep ({why})"))),
         other => {
             let dev = rvo_sim::open(other)?;
             if vcd.is_some() {

@@ -6,6 +6,7 @@
 //! - [`Multiplier`]: 64 x 64 -> 64 in a fixed 4-cycle pipeline of 32-bit partial products.
 //! - [`Divider`]: radix-2 restoring divider, signed or unsigned, 32 or 64 bits: one set-up
 //!   cycle, one cycle per quotient bit, and a combinational sign fix-up in the last cycle.
+//! - [`Mul32`]: combinational 32 x 32 -> 32 (hash rounds, address scaling).
 
 use rust_hdl::prelude::*;
 
@@ -340,5 +341,32 @@ always @(*) result = w ? {32'b0, v[31:0]} : v;
             ],
             outputs: vec!["result".into()],
         }]
+    }
+}
+
+/// Combinational 32 x 32 -> 32 multiply (the low half): hash rounds and address scaling in
+/// the helper unit. rust-hdl multiplies only 16-bit words.
+#[derive(LogicBlock, Default)]
+pub struct Mul32 {
+    /// First operand.
+    pub x: Signal<In, Bits<32>>,
+    /// Second operand.
+    pub y: Signal<In, Bits<32>>,
+    /// `x * y` modulo 2^32.
+    pub p: Signal<Out, Bits<32>>,
+}
+
+impl Logic for Mul32 {
+    fn update(&mut self) {
+        let p = (self.x.val().to_u64() as u32).wrapping_mul(self.y.val().to_u64() as u32);
+        self.p.next = (p as u64).into();
+    }
+
+    fn connect(&mut self) {
+        self.p.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom("always @(*) p = x * y;\n".into())
     }
 }

@@ -49,10 +49,12 @@
 use crate::alu::{Alu, Cond, Extract, OperandSel, BANKED};
 use crate::blocks::{Divider, LutRam, Multiplier};
 use crate::decode::{rom_rows, AmoOp, Ctl};
+use crate::helper::HelperUnit;
 use rust_hdl::prelude::*;
 use rvo_isa::region::{
     xdp_ctx, Region, MAX_CALL_DEPTH, PACKET_BUFFER, PACKET_HEADROOM, STACK_SIZE,
 };
+use rvo_isa::Helper;
 use std::collections::BTreeMap;
 
 /// Why a run stopped early, as the core reports it on `fault`.
@@ -73,7 +75,7 @@ pub enum FaultCode {
     ReturnWithoutCall = 5,
     /// Execution left the code (`fault_pc`).
     PcOutOfRange = 6,
-    /// A helper call: no helper units in this stage.
+    /// A helper number the core has no unit for (loaders reject these first).
     Helper = 7,
     /// A word that is not an instruction (loaders reject these first).
     Illegal = 8,
@@ -104,11 +106,32 @@ impl FaultCode {
 pub struct CoreConfig {
     /// Lanes per bundle. Only 1 is built in this stage.
     pub lanes: usize,
+    /// Address bits of map memory in 8-byte words ([`SIM_MAP_WORD_BITS`] or
+    /// [`BOARD_MAP_WORD_BITS`]).
+    pub map_word_bits: usize,
+}
+
+impl CoreConfig {
+    /// The simulated core: the ISA's whole map region.
+    pub const SIM: CoreConfig = CoreConfig {
+        lanes: 1,
+        map_word_bits: SIM_MAP_WORD_BITS,
+    };
+    /// The core for an ECP5-85F: map memory in block RAM.
+    pub const BOARD: CoreConfig = CoreConfig {
+        lanes: 1,
+        map_word_bits: BOARD_MAP_WORD_BITS,
+    };
+
+    /// Bytes of map memory.
+    pub const fn map_bytes(&self) -> usize {
+        8 << self.map_word_bits
+    }
 }
 
 impl Default for CoreConfig {
     fn default() -> Self {
-        CoreConfig { lanes: 1 }
+        CoreConfig::SIM
     }
 }
 
@@ -131,13 +154,35 @@ pub enum Phase {
 pub const IMEM_BITS: usize = 12;
 /// Address bits of the packet buffer in 8-byte words.
 pub const PKT_WORD_BITS: usize = 9;
+/// Address bits of map memory in 8-byte words when simulated: the ISA's whole map region.
+pub const SIM_MAP_WORD_BITS: usize = 21;
+/// Address bits of map memory in 8-byte words on an ECP5-85F: 256 KiB of block RAM, eight
+/// byte lanes of 32 K (a board with more maps would put them in SDRAM).
+pub const BOARD_MAP_WORD_BITS: usize = 15;
+/// Address bits of the host port (words of the largest memory behind it).
+pub const HOST_ADDR_BITS: usize = 24;
+/// What the host port reaches.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum HostSel {
+    /// The packet buffer, by 8-byte words.
+    Packet = 0,
+    /// Map memory, by 8-byte words.
+    Maps = 1,
+    /// Map descriptors: word `map << 2 | i` (write only).
+    Descs = 2,
+    /// Program entry bundles (write only).
+    Entries = 3,
+}
 const STK_WORD_BITS: usize = 6;
 /// Words of instruction memory.
 pub const IMEM_WORDS: usize = 1 << IMEM_BITS;
+/// Helper units the core has (one decoder entry each).
+const N_HELPERS: usize = Helper::ALL.len();
 
 /// The core.
 #[derive(LogicBlock)]
-pub struct Core {
+pub struct Core<const MB: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
 
@@ -149,11 +194,13 @@ pub struct Core {
     /// Instruction word.
     pub imem_data: Signal<In, Bits<64>>,
 
-    // Host port: packet buffer by 8-byte words (while not running).
+    // Host port: packet buffer, map memory and the helper unit's tables (while not running).
+    /// What `pkt_addr` addresses ([`HostSel`]).
+    pub host_sel: Signal<In, Bits<2>>,
     /// Write `pkt_wdata` to word `pkt_addr`.
     pub pkt_we: Signal<In, bool>,
     /// Word read (result on `pkt_rdata` one cycle later) or written.
-    pub pkt_addr: Signal<In, Bits<PKT_WORD_BITS>>,
+    pub pkt_addr: Signal<In, Bits<HOST_ADDR_BITS>>,
     /// Data written.
     pub pkt_wdata: Signal<In, Bits<64>>,
     /// Word read.
@@ -176,6 +223,14 @@ pub struct Core {
     pub ifindex: Signal<In, Bits<32>>,
     /// `xdp_md.rx_queue_index` of the run.
     pub rxq: Signal<In, Bits<32>>,
+    /// Maps of the image.
+    pub n_maps: Signal<In, Bits<7>>,
+    /// Bytes of map memory the image uses (the map region's bound).
+    pub map_len: Signal<In, Bits<32>>,
+    /// Device cycles before this run (`bpf_ktime_get_ns`).
+    pub time_base: Signal<In, Bits<64>>,
+    /// Random generator state at the start of the run.
+    pub seed: Signal<In, Bits<32>>,
 
     // Status.
     /// A run is in progress.
@@ -198,6 +253,22 @@ pub struct Core {
     pub bundles: Signal<Out, Bits<64>>,
     /// Instructions issued (nops excluded).
     pub insns: Signal<Out, Bits<64>>,
+    /// `data_meta` at the end of the run (buffer offset).
+    pub out_meta: Signal<Out, Bits<13>>,
+    /// `data` at the end of the run.
+    pub out_data: Signal<Out, Bits<13>>,
+    /// `data_end` at the end of the run.
+    pub out_end: Signal<Out, Bits<13>>,
+    /// Redirect of the run: 0 none, 1 ifindex, 2 map entry.
+    pub redir_kind: Signal<Out, Bits<2>>,
+    /// Its ifindex.
+    pub redir_ifindex: Signal<Out, Bits<32>>,
+    /// Its map.
+    pub redir_map: Signal<Out, Bits<8>>,
+    /// Its key.
+    pub redir_key: Signal<Out, Bits<32>>,
+    /// Random generator state.
+    pub rng_state: Signal<Out, Bits<32>>,
 
     // Trace.
     /// A bundle completes this cycle.
@@ -219,6 +290,8 @@ pub struct Core {
     rets: LutRam<Bits<13>, 3>,
     pkt: [RAM<Bits<8>, PKT_WORD_BITS>; 8],
     stk: [RAM<Bits<8>, STK_WORD_BITS>; 8],
+    mm: [RAM<Bits<8>, MB>; 8],
+    hu: HelperUnit,
     alu: Alu,
     cond: Cond,
     mul: Multiplier,
@@ -242,15 +315,21 @@ pub struct Core {
     clr: DFF<Bits<STK_WORD_BITS>>,
     // Multi-cycle memory operations.
     maddr: DFF<Bits<32>>,
-    mstack: DFF<bool>,
+    msel: DFF<Bits<2>>,
     amo_b: DFF<Bits<64>>,
     amo_r0: DFF<Bits<64>>,
     rd_shift: DFF<Bits<3>>,
     rd_size: DFF<Bits<4>>,
     rd_sgn: DFF<bool>,
-    rd_stack: DFF<bool>,
+    rd_sel: DFF<Bits<2>>,
     rd_ctx: DFF<bool>,
     ctxd: DFF<Bits<64>>,
+    // Packet pointers (buffer offsets): data_meta, data, data_end.
+    pmq: DFF<Bits<13>>,
+    pdq: DFF<Bits<13>>,
+    peq: DFF<Bits<13>>,
+    // Helper: cycles before its bundle (restored on a fault).
+    hcyc: DFF<Bits<64>>,
     // XDP context unit: mode and fields of the run.
     xdpq: DFF<bool>,
     ifq: DFF<Bits<32>>,
@@ -293,9 +372,21 @@ pub struct Core {
     hi_zero: Signal<Local, bool>,
     in_pkt: Signal<Local, bool>,
     in_stk: Signal<Local, bool>,
+    in_map: Signal<Local, bool>,
+    sel_now: Signal<Local, Bits<2>>,
     to_ctx: Signal<Local, bool>,
     plo: Signal<Local, Bits<13>>,
-    pend: Signal<Local, Bits<13>>,
+    hbusy: Signal<Local, bool>,
+    hknown: Signal<Local, bool>,
+    rsel: Signal<Local, Bits<2>>,
+    wsel: Signal<Local, Bits<2>>,
+    wmoff: Signal<Local, Bits<32>>,
+    wmo: Signal<Local, Bits<3>>,
+    wmb: Signal<Local, Bits<HOST_ADDR_BITS>>,
+    wlane_k: [Signal<Local, Bits<3>>; 8],
+    wlane_idx: [Signal<Local, Bits<HOST_ADDR_BITS>>; 8],
+    rsize: Signal<Local, Bits<4>>,
+    mword: Signal<Local, Bits<64>>,
     ctx_ok: Signal<Local, bool>,
     ctxv: Signal<Local, Bits<64>>,
     r1i: Signal<Local, Bits<64>>,
@@ -308,14 +399,12 @@ pub struct Core {
     fnow: Signal<Local, Bits<4>>,
     faulting: Signal<Local, bool>,
     moff: Signal<Local, Bits<32>>,
-    mstk: Signal<Local, bool>,
     mo: Signal<Local, Bits<3>>,
     szm1: Signal<Local, Bits<3>>,
     sizem: Signal<Local, Bits<4>>,
     sshift: Signal<Local, Bits<128>>,
-    mb: Signal<Local, Bits<PKT_WORD_BITS>>,
-    lane_k: [Signal<Local, Bits<3>>; 8],
-    lane_idx: [Signal<Local, Bits<PKT_WORD_BITS>>; 8],
+    mb: Signal<Local, Bits<HOST_ADDR_BITS>>,
+    lane_idx: [Signal<Local, Bits<HOST_ADDR_BITS>>; 8],
     old: Signal<Local, Bits<64>>,
     amo_new: Signal<Local, Bits<64>>,
     cmp_ok: Signal<Local, bool>,
@@ -331,6 +420,9 @@ pub struct Core {
     c_tag_ctx: Constant<Bits<8>>,
     c_tag_pkt: Constant<Bits<8>>,
     c_tag_stk: Constant<Bits<8>>,
+    c_tag_map: Constant<Bits<8>>,
+    c_buf: Constant<Bits<13>>,
+    c_hids: [Constant<Bits<32>>; N_HELPERS],
     c_stack_size: Constant<Bits<33>>,
     c_stack_base: Constant<Bits<64>>,
     c_stack_end: Constant<Bits<64>>,
@@ -364,13 +456,13 @@ fn fcode(c: FaultCode) -> Constant<Bits<4>> {
     k(c as u64)
 }
 
-impl Core {
+impl<const MB: usize> Core<MB> {
     /// A core with the decode ROM of this build's ISA.
     ///
     /// # Panics
     /// When `config` asks for what this stage does not build (more than one lane), or the
     /// ISA's cycle counts are not the datapath's ([`crate::decode::check_timing`]).
-    pub fn new(config: CoreConfig) -> Core {
+    pub fn new(config: CoreConfig) -> Core<MB> {
         assert_eq!(config.lanes, 1, "this stage of the core builds one lane");
         if let Err(e) = crate::decode::check_timing() {
             panic!("the ISA table's timing is not this datapath's:\n{e}");
@@ -378,6 +470,17 @@ impl Core {
         assert_eq!(PACKET_BUFFER as usize, 8 << PKT_WORD_BITS);
         assert_eq!(STACK_SIZE as usize, 8 << STK_WORD_BITS);
         assert_eq!(IMEM_WORDS, rvo_isa::region::IMEM_BUNDLES);
+        assert_eq!(
+            config.map_word_bits, MB,
+            "the core is built for {MB} map word bits"
+        );
+        assert!(MB <= HOST_ADDR_BITS);
+        const {
+            assert!(
+                (8u64 << SIM_MAP_WORD_BITS) == rvo_isa::region::MAP_MEMORY as u64,
+                "the simulated core holds the ISA's whole map region"
+            )
+        };
         const { assert!(MAX_CALL_DEPTH <= 8, "call frames are a 3-bit bank index") };
         let rows: BTreeMap<Bits<8>, Ctl> = rom_rows()
             .into_iter()
@@ -388,6 +491,7 @@ impl Core {
             imem_we: Default::default(),
             imem_addr: Default::default(),
             imem_data: Default::default(),
+            host_sel: Default::default(),
             pkt_we: Default::default(),
             pkt_addr: Default::default(),
             pkt_wdata: Default::default(),
@@ -400,6 +504,10 @@ impl Core {
             xdp: Default::default(),
             ifindex: Default::default(),
             rxq: Default::default(),
+            n_maps: Default::default(),
+            map_len: Default::default(),
+            time_base: Default::default(),
+            seed: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             fault: Default::default(),
@@ -410,6 +518,14 @@ impl Core {
             cycles: Default::default(),
             bundles: Default::default(),
             insns: Default::default(),
+            out_meta: Default::default(),
+            out_data: Default::default(),
+            out_end: Default::default(),
+            redir_kind: Default::default(),
+            redir_ifindex: Default::default(),
+            redir_map: Default::default(),
+            redir_key: Default::default(),
+            rng_state: Default::default(),
             retire: Default::default(),
             retire_pc: Default::default(),
             wb_en: Default::default(),
@@ -422,6 +538,8 @@ impl Core {
             rets: LutRam::new(),
             pkt: std::array::from_fn(|_| Default::default()),
             stk: std::array::from_fn(|_| Default::default()),
+            mm: std::array::from_fn(|_| Default::default()),
+            hu: Default::default(),
             alu: Default::default(),
             cond: Default::default(),
             mul: Default::default(),
@@ -442,15 +560,19 @@ impl Core {
             budgetq: Default::default(),
             clr: Default::default(),
             maddr: Default::default(),
-            mstack: Default::default(),
+            msel: Default::default(),
             amo_b: Default::default(),
             amo_r0: Default::default(),
             rd_shift: Default::default(),
             rd_size: Default::default(),
             rd_sgn: Default::default(),
-            rd_stack: Default::default(),
+            rd_sel: Default::default(),
             rd_ctx: Default::default(),
             ctxd: Default::default(),
+            pmq: Default::default(),
+            pdq: Default::default(),
+            peq: Default::default(),
+            hcyc: Default::default(),
             xdpq: Default::default(),
             ifq: Default::default(),
             rxqq: Default::default(),
@@ -487,8 +609,20 @@ impl Core {
             hi_zero: Default::default(),
             in_pkt: Default::default(),
             in_stk: Default::default(),
+            in_map: Default::default(),
+            sel_now: Default::default(),
             plo: Default::default(),
-            pend: Default::default(),
+            hbusy: Default::default(),
+            hknown: Default::default(),
+            rsel: Default::default(),
+            wsel: Default::default(),
+            wmoff: Default::default(),
+            wmo: Default::default(),
+            wmb: Default::default(),
+            wlane_k: std::array::from_fn(|_| Default::default()),
+            wlane_idx: std::array::from_fn(|_| Default::default()),
+            rsize: Default::default(),
+            mword: Default::default(),
             ctx_ok: Default::default(),
             ctxv: Default::default(),
             r1i: Default::default(),
@@ -502,13 +636,11 @@ impl Core {
             fnow: Default::default(),
             faulting: Default::default(),
             moff: Default::default(),
-            mstk: Default::default(),
             mo: Default::default(),
             szm1: Default::default(),
             sizem: Default::default(),
             sshift: Default::default(),
             mb: Default::default(),
-            lane_k: std::array::from_fn(|_| Default::default()),
             lane_idx: std::array::from_fn(|_| Default::default()),
             old: Default::default(),
             amo_new: Default::default(),
@@ -523,6 +655,9 @@ impl Core {
             c_tag_ctx: k(Region::Ctx as u64),
             c_tag_pkt: k(Region::Packet as u64),
             c_tag_stk: k(Region::Stack as u64),
+            c_tag_map: k(Region::Map as u64),
+            c_buf: k(PACKET_BUFFER as u64),
+            c_hids: std::array::from_fn(|i| k(Helper::ALL[i] as i32 as u32 as u64)),
             c_stack_size: k(STACK_SIZE as u64),
             c_stack_base: k(Region::Stack.addr(0)),
             c_stack_end: k(Region::Stack.addr(STACK_SIZE)),
@@ -556,15 +691,15 @@ impl Core {
     }
 }
 
-impl Logic for Core {
+impl<const MB: usize> Logic for Core<MB> {
     #[hdl_gen]
     fn update(&mut self) {
         // ---- Clocks and register defaults ----
         dff_setup!(
             self, clock, phase, fetch_pc, ex_pc, ex_valid, step, held, lenq, codeq, budgetq, clr,
-            maddr, mstack, amo_b, amo_r0, rd_shift, rd_size, rd_sgn, rd_stack, rd_ctx, ctxd, xdpq,
-            ifq, rxqq, wbv, wbr, wbb, wbd, wbl, valid, depth, copy, fp, ncycles, nbundles, ninsns,
-            fcode, fpc, faddr, fsize, res
+            maddr, msel, amo_b, amo_r0, rd_shift, rd_size, rd_sgn, rd_sel, rd_ctx, ctxd, pmq, pdq,
+            peq, hcyc, xdpq, ifq, rxqq, wbv, wbr, wbb, wbd, wbl, valid, depth, copy, fp, ncycles,
+            nbundles, ninsns, fcode, fpc, faddr, fsize, res
         );
         self.imem.read_clock.next = self.clock.val();
         self.imem.write_clock.next = self.clock.val();
@@ -580,7 +715,10 @@ impl Logic for Core {
             self.pkt[j].write_clock.next = self.clock.val();
             self.stk[j].read_clock.next = self.clock.val();
             self.stk[j].write_clock.next = self.clock.val();
+            self.mm[j].read_clock.next = self.clock.val();
+            self.mm[j].write_clock.next = self.clock.val();
         }
+        self.hu.clock.next = self.clock.val();
         self.mul.clock.next = self.clock.val();
         self.div.clock.next = self.clock.val();
         self.wbv.d.next = false;
@@ -625,6 +763,20 @@ impl Logic for Core {
         self.opa.x.next = self.fa.val();
         self.opb.x.next = self.fb.val();
         self.opc.x.next = self.fc.val();
+        // A helper takes r1-r3 in its first cycle, r4 and r5 in its second.
+        if self.rom.data.val().helper {
+            if self.step.q.val() == 0 {
+                self.opa.x.next = 1.into();
+                self.opb.x.next = 2.into();
+                self.opc.x.next = 3.into();
+            } else {
+                self.opa.x.next = 4.into();
+                self.opb.x.next = 5.into();
+            }
+            self.rf[0].read_address.next = self.opa.x.val();
+            self.rf[1].read_address.next = self.opb.x.val();
+            self.rf[2].read_address.next = self.opc.x.val();
+        }
         self.op10.x.next = self.c_r10.val();
         self.opa.main.next = self.rf[0].read_data.val();
         self.opb.main.next = self.rf[1].read_data.val();
@@ -716,20 +868,29 @@ impl Logic for Core {
         self.aend.next =
             bit_cast::<33, 32>(self.aoff.val()) + bit_cast::<33, 4>(self.rom.data.val().size);
         self.hi_zero.next = !self.addr.val().get_bits::<24>(40).any();
-        // The packet region: [0, len) raw; [data_meta, data_end) = [headroom, headroom + len)
-        // in XDP mode.
+        // The packet region: [data_meta, data_end), from the pointer registers (raw mode: the
+        // packet at 0; XDP: at the headroom; the helpers move them).
         self.plo.next = 0.into();
         if self.xdpq.q.val() {
             self.plo.next = self.c_headroom.val();
         }
-        self.pend.next = self.plo.val() + self.lenq.q.val();
         self.in_pkt.next = self.hi_zero.val()
             && (self.addr.val().get_bits::<8>(32) == self.c_tag_pkt.val())
-            && (self.aoff.val() >= bit_cast::<32, 13>(self.plo.val()))
-            && (self.aend.val() <= bit_cast::<33, 13>(self.pend.val()));
+            && (self.aoff.val() >= bit_cast::<32, 13>(self.pmq.q.val()))
+            && (self.aend.val() <= bit_cast::<33, 13>(self.peq.q.val()));
         self.in_stk.next = self.hi_zero.val()
             && (self.addr.val().get_bits::<8>(32) == self.c_tag_stk.val())
             && (self.aend.val() <= self.c_stack_size.val());
+        self.in_map.next = self.hi_zero.val()
+            && (self.addr.val().get_bits::<8>(32) == self.c_tag_map.val())
+            && (self.aend.val() <= bit_cast::<33, 32>(self.map_len.val()));
+        self.sel_now.next = 0.into();
+        if self.in_stk.val() {
+            self.sel_now.next = 1.into();
+        }
+        if self.in_map.val() {
+            self.sel_now.next = 2.into();
+        }
         self.to_ctx.next =
             self.hi_zero.val() && (self.addr.val().get_bits::<8>(32) == self.c_tag_ctx.val());
         // The XDP context unit: 4-byte loads of `struct xdp_md` fields.
@@ -740,13 +901,13 @@ impl Logic for Core {
             && !self.aoff.val().get_bits::<2>(0).any();
         self.ctxv.next = 0.into();
         if self.aoff.val().get_bits::<5>(0) == self.c_xoff[0].val() {
-            self.ctxv.next = self.c_pkt_base.val() | bit_cast::<64, 13>(self.plo.val());
+            self.ctxv.next = self.c_pkt_base.val() | bit_cast::<64, 13>(self.pdq.q.val());
         }
         if self.aoff.val().get_bits::<5>(0) == self.c_xoff[1].val() {
-            self.ctxv.next = self.c_pkt_base.val() | bit_cast::<64, 13>(self.pend.val());
+            self.ctxv.next = self.c_pkt_base.val() | bit_cast::<64, 13>(self.peq.q.val());
         }
         if self.aoff.val().get_bits::<5>(0) == self.c_xoff[2].val() {
-            self.ctxv.next = self.c_pkt_base.val() | bit_cast::<64, 13>(self.plo.val());
+            self.ctxv.next = self.c_pkt_base.val() | bit_cast::<64, 13>(self.pmq.q.val());
         }
         if self.aoff.val().get_bits::<5>(0) == self.c_xoff[3].val() {
             self.ctxv.next = bit_cast::<64, 32>(self.ifq.q.val());
@@ -760,6 +921,15 @@ impl Logic for Core {
         self.start_b.next =
             (self.phase.q.val() == Phase::Run) && self.ex_valid.q.val() && (self.step.q.val() == 0);
         self.last.next = (self.step.q.val() + 1) == self.rom.data.val().cycles;
+        self.hknown.next = false;
+        for i in 0..N_HELPERS {
+            if self.imm.val() == self.c_hids[i].val() {
+                self.hknown.next = true;
+            }
+        }
+        if self.rom.data.val().helper {
+            self.last.next = self.hu.done.val();
+        }
         self.fnow.next = 0.into();
         if self.ncycles.q.val() > self.budgetq.q.val() {
             self.fnow.next = self.f_watchdog.val();
@@ -767,19 +937,23 @@ impl Logic for Core {
             self.fnow.next = self.f_pc.val();
         } else if !self.rom.data.val().legal {
             self.fnow.next = self.f_illegal.val();
-        } else if self.rom.data.val().helper {
+        } else if self.rom.data.val().helper && !self.hknown.val() {
             self.fnow.next = self.f_helper.val();
         } else if self.rom.data.val().load
-            && !(self.in_pkt.val() || self.in_stk.val() || self.ctx_ok.val())
+            && !(self.in_pkt.val() || self.in_stk.val() || self.in_map.val() || self.ctx_ok.val())
         {
             self.fnow.next = self.f_oob.val();
         } else if self.rom.data.val().atomic && self.ctx_ok.val() {
             self.fnow.next = self.f_readonly.val();
-        } else if self.rom.data.val().atomic && !(self.in_pkt.val() || self.in_stk.val()) {
+        } else if self.rom.data.val().atomic
+            && !(self.in_pkt.val() || self.in_stk.val() || self.in_map.val())
+        {
             self.fnow.next = self.f_oob.val();
         } else if self.rom.data.val().store && self.to_ctx.val() {
             self.fnow.next = self.f_readonly.val();
-        } else if self.rom.data.val().store && !(self.in_pkt.val() || self.in_stk.val()) {
+        } else if self.rom.data.val().store
+            && !(self.in_pkt.val() || self.in_stk.val() || self.in_map.val())
+        {
             self.fnow.next = self.f_oob.val();
         } else if self.rom.data.val().call
             && ((self.depth.q.val() >= self.c_max_depth.val())
@@ -807,22 +981,56 @@ impl Logic for Core {
             self.target.next = self.rets.read_data.val();
         }
 
-        // ---- Memory port: byte lanes ----
+        // ---- Memory port: byte lanes, one read and one write address per cycle ----
+        // The instruction's access (both addresses), or the helper unit's requests.
+        self.hbusy.next = (self.phase.q.val() == Phase::Run)
+            && self.ex_valid.q.val()
+            && self.rom.data.val().helper
+            && self.step.q.val().any();
         self.moff.next = self.maddr.q.val();
-        self.mstk.next = self.mstack.q.val();
+        self.rsel.next = self.msel.q.val();
         if self.step.q.val() == 0 {
             self.moff.next = self.aoff.val();
-            self.mstk.next = self.in_stk.val();
+            self.rsel.next = self.sel_now.val();
+        }
+        self.wmoff.next = self.moff.val();
+        self.wsel.next = self.rsel.val();
+        self.rsize.next = self.rom.data.val().size;
+        self.sizem.next = self.rom.data.val().size - 1;
+        if self.hbusy.val() {
+            self.moff.next = self.hu.rd_addr.val().get_bits::<32>(0);
+            self.rsel.next = 0.into();
+            if self.hu.rd_addr.val().get_bits::<8>(32) == self.c_tag_stk.val() {
+                self.rsel.next = 1.into();
+            }
+            if self.hu.rd_addr.val().get_bits::<8>(32) == self.c_tag_map.val() {
+                self.rsel.next = 2.into();
+            }
+            self.rsize.next = self.hu.rd_size.val();
+            self.wmoff.next = self.hu.wr_addr.val().get_bits::<32>(0);
+            self.wsel.next = 0.into();
+            if self.hu.wr_addr.val().get_bits::<8>(32) == self.c_tag_stk.val() {
+                self.wsel.next = 1.into();
+            }
+            if self.hu.wr_addr.val().get_bits::<8>(32) == self.c_tag_map.val() {
+                self.wsel.next = 2.into();
+            }
+            self.sizem.next = self.hu.wr_size.val() - 1;
         }
         self.mo.next = self.moff.val().get_bits::<3>(0);
-        self.sizem.next = self.rom.data.val().size - 1;
         self.szm1.next = self.sizem.val().get_bits::<3>(0);
-        self.mb.next = self.moff.val().get_bits::<PKT_WORD_BITS>(3);
+        self.mb.next = self.moff.val().get_bits::<HOST_ADDR_BITS>(3);
+        self.wmo.next = self.wmoff.val().get_bits::<3>(0);
+        self.wmb.next = self.wmoff.val().get_bits::<HOST_ADDR_BITS>(3);
         for j in 0..8 {
-            self.lane_k[j].next = self.lane_id[j].val() - self.mo.val();
             self.lane_idx[j].next = self.mb.val();
             if self.lane_id[j].val() < self.mo.val() {
                 self.lane_idx[j].next = self.mb.val() + 1;
+            }
+            self.wlane_k[j].next = self.lane_id[j].val() - self.wmo.val();
+            self.wlane_idx[j].next = self.wmb.val();
+            if self.lane_id[j].val() < self.wmo.val() {
+                self.wlane_idx[j].next = self.wmb.val() + 1;
             }
         }
         self.pword.next = bit_cast::<64, 8>(self.pkt[0].read_data.val())
@@ -841,10 +1049,24 @@ impl Logic for Core {
             | (bit_cast::<64, 8>(self.stk[5].read_data.val()) << 40)
             | (bit_cast::<64, 8>(self.stk[6].read_data.val()) << 48)
             | (bit_cast::<64, 8>(self.stk[7].read_data.val()) << 56);
+        self.mword.next = bit_cast::<64, 8>(self.mm[0].read_data.val())
+            | (bit_cast::<64, 8>(self.mm[1].read_data.val()) << 8)
+            | (bit_cast::<64, 8>(self.mm[2].read_data.val()) << 16)
+            | (bit_cast::<64, 8>(self.mm[3].read_data.val()) << 24)
+            | (bit_cast::<64, 8>(self.mm[4].read_data.val()) << 32)
+            | (bit_cast::<64, 8>(self.mm[5].read_data.val()) << 40)
+            | (bit_cast::<64, 8>(self.mm[6].read_data.val()) << 48)
+            | (bit_cast::<64, 8>(self.mm[7].read_data.val()) << 56);
         self.pkt_rdata.next = self.pword.val();
+        if self.host_sel.val() == 1 {
+            self.pkt_rdata.next = self.mword.val();
+        }
         self.ext.word.next = self.pword.val();
-        if self.rd_stack.q.val() {
+        if self.rd_sel.q.val() == 1 {
             self.ext.word.next = self.sword.val();
+        }
+        if self.rd_sel.q.val() == 2 {
+            self.ext.word.next = self.mword.val();
         }
         self.ext.shift.next = self.rd_shift.q.val();
         self.ext.size.next = self.rd_size.q.val();
@@ -873,9 +1095,12 @@ impl Logic for Core {
         if self.rom.data.val().atomic {
             self.sval.next = self.amo_new.val();
         }
+        if self.hbusy.val() {
+            self.sval.next = self.hu.wr_data.val();
+        }
         self.sdbl.next =
             (bit_cast::<128, 64>(self.sval.val()) << 64) | bit_cast::<128, 64>(self.sval.val());
-        self.sshift.next = self.sdbl.val() << (bit_cast::<7, 3>(self.mo.val()) << 3);
+        self.sshift.next = self.sdbl.val() << (bit_cast::<7, 3>(self.wmo.val()) << 3);
         self.wword.next = self.sshift.val().get_bits::<64>(64);
         self.mem_we.next = false;
         if (self.phase.q.val() == Phase::Run) && self.ex_valid.q.val() {
@@ -889,23 +1114,38 @@ impl Logic for Core {
                 self.mem_we.next = true;
             }
         }
+        if self.hbusy.val() {
+            self.mem_we.next = self.hu.wr_en.val();
+        }
         for j in 0..8 {
-            self.pkt[j].read_address.next = self.pkt_addr.val();
-            self.pkt[j].write_address.next = self.pkt_addr.val();
+            self.pkt[j].read_address.next = self.pkt_addr.val().get_bits::<PKT_WORD_BITS>(0);
+            self.pkt[j].write_address.next = self.pkt_addr.val().get_bits::<PKT_WORD_BITS>(0);
             self.pkt[j].write_data.next = self.pkt_wdata.val().get_bits::<8>(j * 8);
-            self.pkt[j].write_enable.next = self.pkt_we.val();
+            self.pkt[j].write_enable.next = self.pkt_we.val() && (self.host_sel.val() == 0);
+            self.mm[j].read_address.next = self.pkt_addr.val().get_bits::<MB>(0);
+            self.mm[j].write_address.next = self.pkt_addr.val().get_bits::<MB>(0);
+            self.mm[j].write_data.next = self.pkt_wdata.val().get_bits::<8>(j * 8);
+            self.mm[j].write_enable.next = self.pkt_we.val() && (self.host_sel.val() == 1);
             self.stk[j].read_address.next = self.lane_idx[j].val().get_bits::<STK_WORD_BITS>(0);
-            self.stk[j].write_address.next = self.lane_idx[j].val().get_bits::<STK_WORD_BITS>(0);
+            self.stk[j].write_address.next = self.wlane_idx[j].val().get_bits::<STK_WORD_BITS>(0);
             self.stk[j].write_data.next = self.wword.val().get_bits::<8>(j * 8);
-            self.stk[j].write_enable.next =
-                self.mem_we.val() && self.mstk.val() && (self.lane_k[j].val() <= self.szm1.val());
+            self.stk[j].write_enable.next = self.mem_we.val()
+                && (self.wsel.val() == 1)
+                && (self.wlane_k[j].val() <= self.szm1.val());
             if self.phase.q.val() == Phase::Run {
-                self.pkt[j].read_address.next = self.lane_idx[j].val();
-                self.pkt[j].write_address.next = self.lane_idx[j].val();
+                self.pkt[j].read_address.next = self.lane_idx[j].val().get_bits::<PKT_WORD_BITS>(0);
+                self.pkt[j].write_address.next =
+                    self.wlane_idx[j].val().get_bits::<PKT_WORD_BITS>(0);
                 self.pkt[j].write_data.next = self.wword.val().get_bits::<8>(j * 8);
                 self.pkt[j].write_enable.next = self.mem_we.val()
-                    && !self.mstk.val()
-                    && (self.lane_k[j].val() <= self.szm1.val());
+                    && (self.wsel.val() == 0)
+                    && (self.wlane_k[j].val() <= self.szm1.val());
+                self.mm[j].read_address.next = self.lane_idx[j].val().get_bits::<MB>(0);
+                self.mm[j].write_address.next = self.wlane_idx[j].val().get_bits::<MB>(0);
+                self.mm[j].write_data.next = self.wword.val().get_bits::<8>(j * 8);
+                self.mm[j].write_enable.next = self.mem_we.val()
+                    && (self.wsel.val() == 2)
+                    && (self.wlane_k[j].val() <= self.szm1.val());
             }
             if self.phase.q.val() == Phase::Clear {
                 self.stk[j].write_address.next = self.clr.q.val();
@@ -949,6 +1189,37 @@ impl Logic for Core {
             self.copy.d.next = false;
         }
 
+        // ---- Helper unit ----
+        self.hu.host_data.next = self.pkt_wdata.val();
+        self.hu.desc_we.next = self.pkt_we.val() && (self.host_sel.val() == 2);
+        self.hu.desc_addr.next = self.pkt_addr.val().get_bits::<8>(0);
+        self.hu.ent_we.next = self.pkt_we.val() && (self.host_sel.val() == 3);
+        self.hu.ent_addr.next = self.pkt_addr.val().get_bits::<6>(0);
+        self.hu.n_maps.next = self.n_maps.val();
+        self.hu.map_len.next = self.map_len.val();
+        self.hu.buf_len.next = self.lenq.q.val();
+        if self.xdpq.q.val() {
+            self.hu.buf_len.next = self.c_buf.val();
+        }
+        self.hu.time_base.next = self.time_base.val();
+        self.hu.seed.next = self.seed.val();
+        self.hu.run_start.next = ((self.phase.q.val() == Phase::Idle)
+            || (self.phase.q.val() == Phase::Done))
+            && self.start.val();
+        self.hu.start.next =
+            self.start_b.val() && self.rom.data.val().helper && !self.faulting.val();
+        self.hu.id.next = self.imm.val().get_bits::<8>(0);
+        self.hu.a1.next = self.opa.value.val();
+        self.hu.a2.next = self.opb.value.val();
+        self.hu.a3.next = self.opc.value.val();
+        self.hu.a4.next = self.opa.value.val();
+        self.hu.a5.next = self.opb.value.val();
+        self.hu.now.next = self.ncycles.q.val();
+        self.hu.pmeta.next = self.pmq.q.val();
+        self.hu.pdata.next = self.pdq.q.val();
+        self.hu.pend.next = self.peq.q.val();
+        self.hu.rdata.next = self.ext.value.val();
+
         // ---- Sequencer ----
         self.mul.start.next = false;
         self.div.start.next = false;
@@ -958,6 +1229,14 @@ impl Logic for Core {
                 self.clr.d.next = 0.into();
                 self.lenq.d.next = self.pkt_len.val();
                 self.xdpq.d.next = self.xdp.val();
+                self.pmq.d.next = 0.into();
+                self.pdq.d.next = 0.into();
+                self.peq.d.next = self.pkt_len.val();
+                if self.xdp.val() {
+                    self.pmq.d.next = self.c_headroom.val();
+                    self.pdq.d.next = self.c_headroom.val();
+                    self.peq.d.next = self.c_headroom.val() + self.pkt_len.val();
+                }
                 self.ifq.d.next = self.ifindex.val();
                 self.rxqq.d.next = self.rxq.val();
                 self.codeq.d.next = self.code_len.val();
@@ -994,6 +1273,14 @@ impl Logic for Core {
                 self.ex_pc.d.next = self.fetch_pc.q.val();
                 self.fetch_pc.d.next = self.fetch_pc.q.val() + 1;
                 self.ex_valid.d.next = true;
+            } else if self.hu.fault.val() {
+                // A helper's buffer is out of bounds: the run stops as at the bundle's start.
+                self.phase.d.next = Phase::Done;
+                self.fcode.d.next = self.f_oob.val();
+                self.fpc.d.next = self.ex_pc.q.val();
+                self.faddr.d.next = self.hu.fault_addr.val();
+                self.fsize.d.next = self.hu.fault_size.val();
+                self.ncycles.d.next = self.hcyc.q.val();
             } else if self.faulting.val() {
                 self.phase.d.next = Phase::Done;
                 self.fcode.d.next = self.fnow.val();
@@ -1008,10 +1295,19 @@ impl Logic for Core {
                 }
             } else {
                 self.ncycles.d.next = self.ncycles.q.val() + 1;
+                if self.hbusy.val() {
+                    // The helper's read: its data returns to the unit through `ext`.
+                    self.rd_shift.d.next = self.mo.val();
+                    self.rd_size.d.next = self.rsize.val();
+                    self.rd_sgn.d.next = false;
+                    self.rd_sel.d.next = self.rsel.val();
+                    self.rd_ctx.d.next = false;
+                }
                 if self.step.q.val() == 0 {
                     self.held.d.next = self.imem.read_data.val();
                     self.maddr.d.next = self.aoff.val();
-                    self.mstack.d.next = self.in_stk.val();
+                    self.msel.d.next = self.sel_now.val();
+                    self.hcyc.d.next = self.ncycles.q.val();
                     self.amo_b.d.next = self.opb.value.val();
                     self.amo_r0.d.next = self.opc.value.val();
                     self.mul.start.next = self.rom.data.val().mul;
@@ -1023,7 +1319,7 @@ impl Logic for Core {
                         self.rd_shift.d.next = self.mo.val();
                         self.rd_size.d.next = self.rom.data.val().size;
                         self.rd_sgn.d.next = self.rom.data.val().lsigned;
-                        self.rd_stack.d.next = self.in_stk.val();
+                        self.rd_sel.d.next = self.sel_now.val();
                         self.rd_ctx.d.next = self.ctx_ok.val();
                         self.ctxd.d.next = self.ctxv.val();
                     }
@@ -1061,8 +1357,27 @@ impl Logic for Core {
                         self.wbr.d.next = 0.into();
                         self.wbd.d.next = self.old.val();
                     }
+                    if self.rom.data.val().helper {
+                        self.wbv.d.next = true;
+                        self.wbr.d.next = 0.into();
+                        self.wbd.d.next = self.hu.r0.val();
+                        if self.hu.set_ptrs.val() {
+                            self.pmq.d.next = self.hu.new_meta.val();
+                            self.pdq.d.next = self.hu.new_data.val();
+                            self.peq.d.next = self.hu.new_end.val();
+                        }
+                    }
                     // Where the next bundle comes from.
-                    if self.rom.data.val().exit {
+                    if self.rom.data.val().helper && self.hu.tail.val() {
+                        // A tail call: the callee replaces the program; frames are dropped and
+                        // r10 is the stack top again.
+                        self.wbr.d.next = self.c_r10.val();
+                        self.wbb.d.next = 0.into();
+                        self.wbd.d.next = self.c_stack_end.val();
+                        self.depth.d.next = 0.into();
+                        self.fetch_pc.d.next = self.hu.tail_entry.val();
+                        self.ex_valid.d.next = false;
+                    } else if self.rom.data.val().exit {
                         self.phase.d.next = Phase::Done;
                         self.res.d.next = self.opc.value.val();
                         if self.rom.data.val().use_imm {
@@ -1082,7 +1397,8 @@ impl Logic for Core {
                         self.ex_pc.d.next = self.fetch_pc.q.val();
                         self.fetch_pc.d.next = self.fetch_pc.q.val() + 1;
                     }
-                } else {
+                } else if !(self.rom.data.val().helper && self.step.q.val().any()) {
+                    // A helper's bundle stays in its second step until the unit is done.
                     self.step.d.next = self.step.q.val() + 1;
                 }
             }
@@ -1101,6 +1417,14 @@ impl Logic for Core {
         self.cycles.next = self.ncycles.q.val();
         self.bundles.next = self.nbundles.q.val();
         self.insns.next = self.ninsns.q.val();
+        self.out_meta.next = self.pmq.q.val();
+        self.out_data.next = self.pdq.q.val();
+        self.out_end.next = self.peq.q.val();
+        self.redir_kind.next = self.hu.redir_kind.val();
+        self.redir_ifindex.next = self.hu.redir_ifindex.val();
+        self.redir_map.next = self.hu.redir_map.val();
+        self.redir_key.next = self.hu.redir_key.val();
+        self.rng_state.next = self.hu.rng_state.val();
         self.retire.next = (self.phase.q.val() == Phase::Run)
             && self.ex_valid.q.val()
             && !self.faulting.val()

@@ -15,8 +15,13 @@ pub mod alu;
 pub mod blocks;
 pub mod core;
 pub mod decode;
+pub mod helper;
+pub mod span;
 
-pub use crate::core::{Core, CoreConfig, FaultCode, IMEM_WORDS, PKT_WORD_BITS};
+pub use crate::core::{
+    Core, CoreConfig, FaultCode, HostSel, BOARD_MAP_WORD_BITS, IMEM_WORDS, PKT_WORD_BITS,
+    SIM_MAP_WORD_BITS,
+};
 use rust_hdl::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -31,11 +36,23 @@ pub const VERILOG_FILE: &str = "rvo_core.v";
 /// When `config` is not buildable or the ISA's timing is not the datapath's (see
 /// [`Core::new`]).
 pub fn verilog(config: CoreConfig) -> String {
-    let mut core = Core::new(config);
+    match config.map_word_bits {
+        SIM_MAP_WORD_BITS => generate::<SIM_MAP_WORD_BITS>(config),
+        BOARD_MAP_WORD_BITS => generate::<BOARD_MAP_WORD_BITS>(config),
+        other => panic!(
+            "map memory of {other} word bits is not built (only {SIM_MAP_WORD_BITS} and \
+             {BOARD_MAP_WORD_BITS})"
+        ),
+    }
+}
+
+fn generate<const MB: usize>(config: CoreConfig) -> String {
+    let mut core = Core::<MB>::new(config);
     core.clock.connect();
     core.imem_we.connect();
     core.imem_addr.connect();
     core.imem_data.connect();
+    core.host_sel.connect();
     core.pkt_we.connect();
     core.pkt_addr.connect();
     core.pkt_wdata.connect();
@@ -47,6 +64,10 @@ pub fn verilog(config: CoreConfig) -> String {
     core.xdp.connect();
     core.ifindex.connect();
     core.rxq.connect();
+    core.n_maps.connect();
+    core.map_len.connect();
+    core.time_base.connect();
+    core.seed.connect();
     core.connect_all();
     let body = generate_verilog(&core);
     format!(

@@ -126,5 +126,13 @@ after the descriptor.";
     }
 }
 
+/// Linux's `ETH_HLEN`: adjust_head/tail keep at least an Ethernet header.
+pub const ETH_HLEN: u32 = 14;
+/// Linux's `MAX_TAIL_CALL_CNT`: tail calls one run may make.
+pub const MAX_TAIL_CALLS: u32 = 33;
+
+/// State of the core's xorshift generator when the device is loaded.
+pub const PRANDOM_SEED: u32 = 0x2545_f491;
+
 /// Nominal core clock, for `bpf_ktime_get_ns`: nanoseconds per cycle.
 pub const NS_PER_CYCLE: u64 = 10;

@@ -7,16 +7,18 @@
 #include "Vrvo_core.h"
 
 struct RvoIn {
-    uint64_t imem_data, pkt_wdata, budget;
-    uint32_t ifindex, rxq;
-    uint16_t imem_addr, pkt_addr, entry, code_len, pkt_len;
-    uint8_t imem_we, pkt_we, start, xdp;
+    uint64_t imem_data, pkt_wdata, budget, time_base;
+    uint32_t ifindex, rxq, map_len, seed;
+    uint32_t pkt_addr;
+    uint16_t imem_addr, entry, code_len, pkt_len;
+    uint8_t imem_we, pkt_we, start, xdp, host_sel, n_maps;
 };
 
 struct RvoOut {
     uint64_t pkt_rdata, fault_addr, result, cycles, bundles, insns, wb_value;
-    uint16_t fault_pc, retire_pc;
-    uint8_t busy, done, fault, fault_size, retire, wb_en, wb_reg;
+    uint32_t redir_ifindex, redir_key, rng_state;
+    uint16_t fault_pc, retire_pc, out_meta, out_data, out_end;
+    uint8_t busy, done, fault, fault_size, retire, wb_en, wb_reg, redir_kind, redir_map;
 };
 
 struct Rvo {
@@ -82,6 +84,11 @@ void rvo_set(void* p, const RvoIn* in) {
     m->xdp = in->xdp;
     m->ifindex = in->ifindex;
     m->rxq = in->rxq;
+    m->host_sel = in->host_sel;
+    m->n_maps = in->n_maps;
+    m->map_len = in->map_len;
+    m->time_base = in->time_base;
+    m->seed = in->seed;
     m->eval();
 }
 
@@ -103,6 +110,14 @@ void rvo_get(void* p, RvoOut* out) {
     out->wb_en = m->wb_en;
     out->wb_reg = m->wb_reg;
     out->wb_value = m->wb_value;
+    out->out_meta = m->out_meta;
+    out->out_data = m->out_data;
+    out->out_end = m->out_end;
+    out->redir_kind = m->redir_kind;
+    out->redir_ifindex = m->redir_ifindex;
+    out->redir_map = m->redir_map;
+    out->redir_key = m->redir_key;
+    out->rng_state = m->rng_state;
 }
 
 void rvo_tick(void* p) { edge(static_cast<Rvo*>(p)); }

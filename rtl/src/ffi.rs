@@ -13,14 +13,20 @@ pub struct Inputs {
     pub pkt_wdata: u64,
     /// Watchdog budget.
     pub budget: u64,
+    /// Device cycles before the run.
+    pub time_base: u64,
     /// `xdp_md.ingress_ifindex` (XDP mode).
     pub ifindex: u32,
     /// `xdp_md.rx_queue_index` (XDP mode).
     pub rxq: u32,
+    /// Bytes of map memory in use.
+    pub map_len: u32,
+    /// Generator state at the start of the run.
+    pub seed: u32,
+    /// Host port word read or written.
+    pub pkt_addr: u32,
     /// Bundle written.
     pub imem_addr: u16,
-    /// Packet word read or written.
-    pub pkt_addr: u16,
     /// Entry bundle.
     pub entry: u16,
     /// Bundles of code.
@@ -35,6 +41,10 @@ pub struct Inputs {
     pub start: u8,
     /// XDP mode (context unit, packet at the headroom).
     pub xdp: u8,
+    /// What the host port addresses (`rvo_hw::HostSel`).
+    pub host_sel: u8,
+    /// Maps of the image.
+    pub n_maps: u8,
 }
 
 /// Outputs of the core in the current cycle (the shim's `RvoOut`).
@@ -55,10 +65,22 @@ pub struct Outputs {
     pub insns: u64,
     /// Value written back this cycle.
     pub wb_value: u64,
+    /// Redirect ifindex.
+    pub redir_ifindex: u32,
+    /// Redirect map key.
+    pub redir_key: u32,
+    /// Generator state.
+    pub rng_state: u32,
     /// Bundle of the fault.
     pub fault_pc: u16,
     /// Bundle completing this cycle.
     pub retire_pc: u16,
+    /// `data_meta` (buffer offset).
+    pub out_meta: u16,
+    /// `data`.
+    pub out_data: u16,
+    /// `data_end`.
+    pub out_end: u16,
     /// Running.
     pub busy: u8,
     /// Run ended.
@@ -73,6 +95,10 @@ pub struct Outputs {
     pub wb_en: u8,
     /// The register written.
     pub wb_reg: u8,
+    /// Redirect: 0 none, 1 ifindex, 2 map entry.
+    pub redir_kind: u8,
+    /// Redirect map.
+    pub redir_map: u8,
 }
 
 extern "C" {

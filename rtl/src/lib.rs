@@ -10,16 +10,22 @@
 //! answers 4-byte loads of `struct xdp_md` (data, data_end, data_meta as packet addresses,
 //! ingress_ifindex, rx_queue_index, egress_ifindex 0), as the model's `memory.rs` does.
 //!
-//! Not in this stage: more than one lane, helpers and maps (map operations fail; images with
-//! maps are refused). Without Verilator at build time the crate
-//! builds, but [`RtlDevice::new`] fails with the reason.
+//! Maps: `load` writes the descriptors, the program entry table and the initial map memory
+//! through the host port; the core's helper unit runs the map engines on it. The host's map
+//! operations (`--maps`, `--dump-maps`, bpftool through the driver) run the same engines
+//! (`rvo_sim::model::maps`) on a mirror of map memory: read back after a run when the host
+//! first asks, written back (changed words only) before the next run — as a driver would.
+//!
+//! Not in this stage: more than one lane. Without Verilator at build time the crate builds,
+//! but [`RtlDevice::new`] fails with the reason.
 //!
 //! Debugging one image: `VCD=wave.vcd cargo run -p rvo-rtl --example rtl_one -- IMAGE [MEM]`
 //! prints the bundles the core completed with their register writes, and the waveform.
 
 use rvo_isa::region::{Region, MAX_PACKET, PACKET_BUFFER, PACKET_HEADROOM};
 use rvo_isa::{check_bundle, Fault, Format, ImageView, Insn, MapDesc, Verdict};
-use rvo_sim::{Counters, Device, DeviceError, FaultAt, Mode, RunInput, RunOutcome};
+use rvo_sim::model::maps::Maps;
+use rvo_sim::{Counters, Device, DeviceError, FaultAt, Mode, Redirect, RunInput, RunOutcome};
 use std::path::PathBuf;
 
 #[cfg(not(rvo_no_verilator))]
@@ -66,7 +72,12 @@ pub struct Retired {
 struct Loaded {
     entry: u32,
     bundles: Vec<Insn>,
+    /// Entry bundle of each program (tail-call targets).
+    entries: Vec<u32>,
 }
+
+/// Most maps and programs of an image the helper unit's tables hold.
+const TABLE_ENTRIES: usize = 1 << rvo_hw::helper::TABLE_BITS;
 
 /// The Verilated core as a device.
 pub struct RtlDevice {
@@ -76,6 +87,14 @@ pub struct RtlDevice {
     inputs: ffi::Inputs,
     loaded: Option<Loaded>,
     counters: Counters,
+    /// The host's copy of map memory (authoritative while `mirror_fresh`).
+    maps: Maps,
+    /// Map memory as the core holds it, to write back only what the host changed.
+    shadow: Vec<u8>,
+    /// Whether `maps` holds the core's map memory (false after a run until read back).
+    mirror_fresh: bool,
+    /// The core's generator state between runs.
+    rng: u32,
 }
 
 impl RtlDevice {
@@ -94,6 +113,10 @@ impl RtlDevice {
             inputs: ffi::Inputs::default(),
             loaded: None,
             counters: Counters::default(),
+            maps: Maps::default(),
+            shadow: Vec::new(),
+            mirror_fresh: true,
+            rng: rvo_isa::helper::PRANDOM_SEED,
         })
     }
 
@@ -125,8 +148,9 @@ impl RtlDevice {
     }
 }
 
-/// Decode and check an image as the model does; the code as one instruction per bundle.
-fn check_image(image: &[u8]) -> Result<Loaded, DeviceError> {
+/// Decode and check an image as the model does; the code as one instruction per bundle, and
+/// the maps laid out.
+fn check_image(image: &[u8]) -> Result<(Loaded, Maps), DeviceError> {
     let view = ImageView::parse(image).map_err(DeviceError::Image)?;
     let h = view.header;
     if h.lanes != LANES {
@@ -154,22 +178,47 @@ fn check_image(image: &[u8]) -> Result<Loaded, DeviceError> {
         bundles.push(insn);
     }
     let tables = view.tables().map_err(DeviceError::Image)?;
-    if tables.maps().next().is_some() {
-        return Err(DeviceError::Unsupported {
-            device: "rtl",
-            what: "hold maps (they arrive with the next RTL stage)",
-        });
-    }
     if let Some(bad) = tables.entries().find(|&e| e as usize >= n) {
         return Err(DeviceError::BadTarget {
             bundle: 0,
             target: bad as usize,
         });
     }
-    Ok(Loaded {
-        entry: h.entry,
-        bundles,
-    })
+    let entries: Vec<u32> = tables.entries().collect();
+    let maps = rvo_sim::model::load_maps(&tables)?;
+    if maps.descs.len() > TABLE_ENTRIES || entries.len() > TABLE_ENTRIES {
+        return Err(DeviceError::Unsupported {
+            device: "rtl",
+            what: "hold more than 64 maps or 64 programs (the helper unit's tables)",
+        });
+    }
+    if maps.mem.len() > rvo_hw::CoreConfig::SIM.map_bytes() {
+        return Err(DeviceError::MapsTooLarge {
+            device: "rtl",
+            needed: maps.mem.len() as u64,
+            capacity: rvo_hw::CoreConfig::SIM.map_bytes() as u64,
+        });
+    }
+    Ok((
+        Loaded {
+            entry: h.entry,
+            bundles,
+            entries,
+        },
+        maps,
+    ))
+}
+
+/// The helper unit's descriptor words for a map: type and key size, value size and capacity,
+/// flags and offset, slots and size.
+fn desc_words(d: &MapDesc) -> [u64; 4] {
+    let pair = |lo: u32, hi: u32| lo as u64 | (hi as u64) << 32;
+    [
+        pair(d.map_type, d.key_size),
+        pair(d.value_size, d.max_entries),
+        pair(d.flags, d.offset),
+        pair(d.slots(), d.size),
+    ]
 }
 
 /// The model's fault for the core's report.
@@ -199,8 +248,8 @@ impl RtlDevice {
         self.sim.tick();
     }
 
-    fn write_imem(&mut self, image: &[u8]) -> Result<Loaded, DeviceError> {
-        let loaded = check_image(image)?;
+    fn write_imem(&mut self, image: &[u8]) -> Result<(Loaded, Maps), DeviceError> {
+        let (loaded, maps) = check_image(image)?;
         for (i, insn) in loaded.bundles.iter().enumerate() {
             let word = insn.encode();
             self.tick_with(|p| {
@@ -210,7 +259,67 @@ impl RtlDevice {
             });
         }
         self.tick_with(|p| p.imem_we = 0);
-        Ok(loaded)
+        for (m, d) in maps.descs.iter().enumerate() {
+            for (w, word) in desc_words(d).into_iter().enumerate() {
+                self.host_write(rvo_hw::HostSel::Descs, (m << 2 | w) as u32, word);
+            }
+        }
+        for (p, &e) in loaded.entries.iter().enumerate() {
+            self.host_write(rvo_hw::HostSel::Entries, p as u32, e as u64);
+        }
+        // Every word: the core's map memory still holds the previous image's maps.
+        self.shadow = maps.mem.iter().map(|b| !b).collect();
+        self.flush_maps(&maps.mem);
+        self.tick_with(|p| p.pkt_we = 0);
+        Ok((loaded, maps))
+    }
+
+    fn host_write(&mut self, sel: rvo_hw::HostSel, addr: u32, data: u64) {
+        self.tick_with(|p| {
+            p.host_sel = sel as u8;
+            p.pkt_we = 1;
+            p.pkt_addr = addr;
+            p.pkt_wdata = data;
+        });
+        self.inputs.pkt_we = 0;
+        self.inputs.host_sel = rvo_hw::HostSel::Packet as u8;
+    }
+
+    /// Write the words of `mem` that differ from what the core holds.
+    fn flush_maps(&mut self, mem: &[u8]) {
+        for (i, chunk) in mem.chunks(8).enumerate() {
+            let old = self.shadow.get(i * 8..i * 8 + chunk.len()).unwrap_or(&[]);
+            if old != chunk {
+                let mut w = [0u8; 8];
+                w[..chunk.len()].copy_from_slice(chunk);
+                self.host_write(rvo_hw::HostSel::Maps, i as u32, u64::from_le_bytes(w));
+            }
+        }
+        self.shadow = mem.to_vec();
+    }
+
+    /// Read map memory back into the mirror (after a run).
+    fn read_maps(&mut self) {
+        let n = self.maps.mem.len();
+        let mut mem = Vec::with_capacity(n + 8);
+        for i in 0..n.div_ceil(8) {
+            self.tick_with(|p| {
+                p.host_sel = rvo_hw::HostSel::Maps as u8;
+                p.pkt_addr = i as u32;
+            });
+            mem.extend_from_slice(&self.sim.get().pkt_rdata.to_le_bytes());
+        }
+        self.tick_with(|p| p.host_sel = rvo_hw::HostSel::Packet as u8);
+        mem.truncate(n);
+        self.shadow.clone_from(&mem);
+        self.maps.mem = mem;
+        self.mirror_fresh = true;
+    }
+
+    fn sync_mirror(&mut self) {
+        if !self.mirror_fresh {
+            self.read_maps();
+        }
     }
 
     fn execute(
@@ -243,6 +352,15 @@ impl RtlDevice {
                 capacity: limit,
             });
         }
+        // XDP: the headroom reads as zeros, as in a fresh buffer (adjust_head/meta expose it).
+        for i in 0..base / 8 {
+            self.tick_with(|p| {
+                p.host_sel = rvo_hw::HostSel::Packet as u8;
+                p.pkt_we = 1;
+                p.pkt_addr = i as u32;
+                p.pkt_wdata = 0;
+            });
+        }
         // The input into the packet buffer, by words.
         let first = base / 8;
         for (i, chunk) in input.mem.chunks(8).enumerate() {
@@ -250,13 +368,26 @@ impl RtlDevice {
             w[..chunk.len()].copy_from_slice(chunk);
             self.tick_with(|p| {
                 p.pkt_we = 1;
-                p.pkt_addr = (first + i) as u16;
+                p.pkt_addr = (first + i) as u32;
                 p.pkt_wdata = u64::from_le_bytes(w);
             });
         }
+        // Map memory the host changed since the core last ran.
+        if self.mirror_fresh {
+            let mem = std::mem::take(&mut self.maps.mem);
+            self.flush_maps(&mem);
+            self.maps.mem = mem;
+        }
         let code_len = loaded.bundles.len() as u16;
+        let (n_maps, map_len) = (self.maps.descs.len() as u8, self.maps.mem.len() as u32);
+        let (time_base, seed) = (self.counters.cycles, self.rng);
         self.tick_with(|p| {
             p.pkt_we = 0;
+            p.host_sel = rvo_hw::HostSel::Packet as u8;
+            p.n_maps = n_maps;
+            p.map_len = map_len;
+            p.time_base = time_base;
+            p.seed = seed;
             p.start = 1;
             p.entry = loaded.entry as u16;
             p.code_len = code_len;
@@ -309,12 +440,39 @@ impl RtlDevice {
             bundle: out.fault_pc as u32,
             lane: 0,
         });
-        let mem = self.read_packet(first, input.mem.len());
+        self.rng = out.rng_state;
+        self.mirror_fresh = self.maps.mem.is_empty();
+        // XDP: the packet is data..data_end and the metadata data_meta..data, wherever the
+        // helpers moved them; raw: the whole input memory.
+        let (meta_at, data_at, end_at) = (
+            out.out_meta as usize,
+            out.out_data as usize,
+            out.out_end as usize,
+        );
+        let (mem, meta) = if xdp.is_some() {
+            let all = self.read_packet(meta_at / 8, end_at - meta_at / 8 * 8);
+            let from = meta_at % 8;
+            (
+                all[from + (data_at - meta_at)..].to_vec(),
+                all[from..from + (data_at - meta_at)].to_vec(),
+            )
+        } else {
+            (self.read_packet(first, input.mem.len()), Vec::new())
+        };
         let r0 = if fault.is_some() { 0 } else { out.result };
         let verdict = if fault.is_some() {
             Verdict::Aborted
         } else {
             Verdict::from_r0(r0)
+        };
+        let redirect = match (verdict, out.redir_kind) {
+            (Verdict::Redirect, 1) => Some(Redirect::Ifindex(out.redir_ifindex)),
+            (Verdict::Redirect, 2) => Some(Redirect::Map {
+                map: out.redir_map as u32,
+                key: out.redir_key,
+                ifindex: out.redir_ifindex,
+            }),
+            _ => None,
         };
         Ok(RunOutcome {
             r0,
@@ -324,8 +482,8 @@ impl RtlDevice {
             bundles: out.bundles,
             insns: out.insns,
             mem,
-            redirect: None,
-            meta: Vec::new(),
+            redirect,
+            meta,
         })
     }
 
@@ -355,7 +513,10 @@ impl RtlDevice {
     fn read_packet(&mut self, first: usize, len: usize) -> Vec<u8> {
         let mut mem = Vec::with_capacity(len + 8);
         for i in 0..len.div_ceil(8) {
-            self.tick_with(|p| p.pkt_addr = (first + i) as u16);
+            self.tick_with(|p| {
+                p.host_sel = rvo_hw::HostSel::Packet as u8;
+                p.pkt_addr = (first + i) as u32;
+            });
             mem.extend_from_slice(&self.sim.get().pkt_rdata.to_le_bytes());
         }
         mem.truncate(len);
@@ -365,9 +526,11 @@ impl RtlDevice {
 
 #[cfg(rvo_no_verilator)]
 impl RtlDevice {
-    fn write_imem(&mut self, image: &[u8]) -> Result<Loaded, DeviceError> {
+    fn write_imem(&mut self, image: &[u8]) -> Result<(Loaded, Maps), DeviceError> {
         check_image(image)
     }
+
+    fn sync_mirror(&mut self) {}
 
     fn execute(
         &mut self,
@@ -378,10 +541,15 @@ impl RtlDevice {
     }
 }
 
-fn no_maps(_map: usize) -> DeviceError {
-    DeviceError::Unsupported {
-        device: "rtl",
-        what: "hold maps (they arrive with the next RTL stage)",
+fn map_err(map: usize) -> impl Fn(rvo_sim::MapOpError) -> DeviceError {
+    move |err| DeviceError::Map { map, err }
+}
+
+impl RtlDevice {
+    /// Map memory as it is now (for comparing devices).
+    pub fn map_memory(&mut self) -> Vec<u8> {
+        self.sync_mirror();
+        self.maps.mem.clone()
     }
 }
 
@@ -391,8 +559,10 @@ impl Device for RtlDevice {
     }
 
     fn load(&mut self, image: &[u8]) -> Result<(), DeviceError> {
-        let loaded = self.write_imem(image)?;
+        let (loaded, maps) = self.write_imem(image)?;
         self.loaded = Some(loaded);
+        self.maps = maps;
+        self.mirror_fresh = true;
         Ok(())
     }
 
@@ -407,32 +577,40 @@ impl Device for RtlDevice {
     }
 
     fn maps(&self) -> Vec<MapDesc> {
-        Vec::new()
+        self.maps.descs.clone()
     }
 
-    fn map_lookup(&mut self, map: usize, _key: &[u8]) -> Result<Option<Vec<u8>>, DeviceError> {
-        Err(no_maps(map))
+    fn map_lookup(&mut self, map: usize, key: &[u8]) -> Result<Option<Vec<u8>>, DeviceError> {
+        self.sync_mirror();
+        let at = self.maps.lookup(map, key).0.map_err(map_err(map))?;
+        Ok(at.map(|at| self.maps.value(map, at).to_vec()))
     }
 
     fn map_update(
         &mut self,
         map: usize,
-        _key: &[u8],
-        _value: &[u8],
-        _flags: u64,
+        key: &[u8],
+        value: &[u8],
+        flags: u64,
     ) -> Result<(), DeviceError> {
-        Err(no_maps(map))
+        self.sync_mirror();
+        self.maps
+            .update(map, key, value, flags)
+            .0
+            .map_err(map_err(map))
     }
 
-    fn map_delete(&mut self, map: usize, _key: &[u8]) -> Result<(), DeviceError> {
-        Err(no_maps(map))
+    fn map_delete(&mut self, map: usize, key: &[u8]) -> Result<(), DeviceError> {
+        self.sync_mirror();
+        self.maps.delete(map, key).0.map_err(map_err(map))
     }
 
     fn map_next_key(
         &mut self,
         map: usize,
-        _key: Option<&[u8]>,
+        key: Option<&[u8]>,
     ) -> Result<Option<Vec<u8>>, DeviceError> {
-        Err(no_maps(map))
+        self.sync_mirror();
+        self.maps.next_key(map, key).map_err(map_err(map))
     }
 }

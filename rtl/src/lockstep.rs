@@ -3,15 +3,20 @@
 //! bundle whose pc, cycle count or register writes differ is the divergence, else the ends
 //! (r0, verdict, fault, cycles, bundle and instruction counts, memory) are compared.
 //!
-//! The core reports no memory writes per bundle, so memory is compared at the end (the model's
-//! per-bundle writes are shown in the report). Control-flow register writes (`call`'s r10,
+//! The core reports no memory writes per bundle, so memory is compared at the end: the packet
+//! and metadata, the redirect, and all of map memory (the model's per-bundle writes are shown
+//! in the report).
+//!
+//! [`LockstepDevice`] is both as one [`Device`] (`--device lockstep`): every run is a lockstep
+//! run and a divergence is its error, every map operation goes to both and must agree, so any
+//! command or test (XDP sessions, maps files, the corpus) checks the RTL against the model. Control-flow register writes (`call`'s r10,
 //! `ret`'s r6-r10, `exiti`'s r0) are architectural in the model and internal in the core
 //! (banked frame registers, the result register), so they are not compared.
 
 use crate::{Retired, RtlDevice};
-use rvo_isa::{Format, Insn};
+use rvo_isa::{Format, Insn, MapDesc};
 use rvo_sim::model::Retired as ModelRetired;
-use rvo_sim::{Device, DeviceError, IsaModel, RunInput, RunOutcome};
+use rvo_sim::{Counters, Device, DeviceError, IsaModel, RunInput, RunOutcome};
 
 /// Where and how the RTL and the model first differ.
 #[derive(Clone, Debug)]
@@ -45,7 +50,13 @@ fn compared(insn: Option<&Insn>) -> bool {
     insn.is_some_and(|i| {
         matches!(
             i.op.format(),
-            Format::Rrr | Format::Rri | Format::Rr | Format::Ri | Format::Load | Format::Atomic
+            Format::Rrr
+                | Format::Rri
+                | Format::Rr
+                | Format::Ri
+                | Format::Load
+                | Format::Atomic
+                | Format::Helper
         )
     })
 }
@@ -78,17 +89,143 @@ pub fn lockstep(
 ) -> Result<Report, DeviceError> {
     let mut model = IsaModel::new();
     model.load(image)?;
+    rtl.load(image)?;
+    run_both(&mut model, rtl, input)
+}
+
+/// One run on a model and an RTL core that hold the same image and state, compared bundle by
+/// bundle and at the end (map memory included).
+///
+/// # Errors
+/// When either device refuses the run.
+pub fn run_both(
+    model: &mut IsaModel,
+    rtl: &mut RtlDevice,
+    input: &RunInput<'_>,
+) -> Result<Report, DeviceError> {
     let mut mt: Vec<ModelRetired> = Vec::new();
     let want = model.run_traced(input, &mut |r| mt.push(r.clone()))?;
-    rtl.load(image)?;
     let (got, rt) = rtl.run_traced(input)?;
-    let divergence = compare(rtl, &mt, &rt).or_else(|| compare_ends(rtl, &want, &got, &rt));
+    let mut divergence = compare(rtl, &mt, &rt).or_else(|| compare_ends(rtl, &want, &got, &rt));
+    if divergence.is_none() {
+        let (m, r) = (model.map_memory().to_vec(), rtl.map_memory());
+        if let Some(at) = (0..m.len().max(r.len())).find(|&i| m.get(i) != r.get(i)) {
+            let pc = rt.last().map(|r| r.pc);
+            divergence = Some(Divergence {
+                index: rt.len(),
+                pc,
+                insn: pc.map_or_else(String::new, |pc| rtl.insn_text(pc)),
+                what: format!(
+                    "map memory differs from byte {at:#x}: model {:02x?}, RTL {:02x?}",
+                    &m[at.min(m.len())..(at + 16).min(m.len())],
+                    &r[at.min(r.len())..(at + 16).min(r.len())]
+                ),
+            });
+        }
+    }
     Ok(Report {
         model: want,
         rtl: got,
         bundles: mt.len().min(rt.len()),
         divergence,
     })
+}
+
+/// The model and the RTL as one device: see the module's documentation.
+pub struct LockstepDevice {
+    model: IsaModel,
+    rtl: RtlDevice,
+}
+
+impl LockstepDevice {
+    /// Both devices, the RTL tracing to `vcd` when given.
+    ///
+    /// # Errors
+    /// When the RTL is not in this build.
+    pub fn new(vcd: Option<std::path::PathBuf>) -> Result<LockstepDevice, String> {
+        Ok(LockstepDevice {
+            model: IsaModel::new(),
+            rtl: RtlDevice::new(vcd)?,
+        })
+    }
+}
+
+/// Both answers when they agree, else the divergence.
+fn agree<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    m: Result<T, DeviceError>,
+    r: Result<T, DeviceError>,
+) -> Result<T, DeviceError> {
+    match (m, r) {
+        (Ok(m), Ok(r)) if m == r => Ok(m),
+        (Err(m), Err(r)) if m.to_string() == r.to_string() => Err(m),
+        (m, r) => Err(DeviceError::Diverged(format!(
+            "{what}: model {m:?}, RTL {r:?}"
+        ))),
+    }
+}
+
+impl Device for LockstepDevice {
+    fn name(&self) -> &'static str {
+        "lockstep"
+    }
+
+    fn load(&mut self, image: &[u8]) -> Result<(), DeviceError> {
+        self.model.load(image)?;
+        self.rtl.load(image)
+    }
+
+    fn run(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
+        let report = run_both(&mut self.model, &mut self.rtl, input)?;
+        match report.divergence {
+            None => Ok(report.rtl),
+            Some(d) => Err(DeviceError::Diverged(format!(
+                "completed bundle #{} (@{} `{}`): {}",
+                d.index,
+                d.pc.map_or("-".into(), |pc| pc.to_string()),
+                d.insn,
+                d.what
+            ))),
+        }
+    }
+
+    fn counters(&self) -> Counters {
+        self.rtl.counters()
+    }
+
+    fn maps(&self) -> Vec<MapDesc> {
+        self.rtl.maps()
+    }
+
+    fn map_lookup(&mut self, map: usize, key: &[u8]) -> Result<Option<Vec<u8>>, DeviceError> {
+        let m = self.model.map_lookup(map, key);
+        agree("map lookup", m, self.rtl.map_lookup(map, key))
+    }
+
+    fn map_update(
+        &mut self,
+        map: usize,
+        key: &[u8],
+        value: &[u8],
+        flags: u64,
+    ) -> Result<(), DeviceError> {
+        let m = self.model.map_update(map, key, value, flags);
+        agree("map update", m, self.rtl.map_update(map, key, value, flags))
+    }
+
+    fn map_delete(&mut self, map: usize, key: &[u8]) -> Result<(), DeviceError> {
+        let m = self.model.map_delete(map, key);
+        agree("map delete", m, self.rtl.map_delete(map, key))
+    }
+
+    fn map_next_key(
+        &mut self,
+        map: usize,
+        key: Option<&[u8]>,
+    ) -> Result<Option<Vec<u8>>, DeviceError> {
+        let m = self.model.map_next_key(map, key);
+        agree("map next key", m, self.rtl.map_next_key(map, key))
+    }
 }
 
 fn compare(rtl: &RtlDevice, mt: &[ModelRetired], rt: &[Retired]) -> Option<Divergence> {
@@ -171,7 +308,9 @@ fn compare_ends(
         && got.fault == want.fault
         && got.bundles == want.bundles
         && got.insns == want.insns
-        && got.mem == want.mem;
+        && got.mem == want.mem
+        && got.meta == want.meta
+        && got.redirect == want.redirect;
     if same {
         return None;
     }

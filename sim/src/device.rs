@@ -99,6 +99,21 @@ pub enum DeviceError {
         /// Its length.
         len: usize,
     },
+    /// Two devices run in lockstep disagree.
+    #[error("the RTL and the model diverge: {0}")]
+    Diverged(String),
+    /// The image's maps do not fit the device's map memory.
+    #[error(
+        "the {device} device has {capacity} bytes of map memory; this image's maps need {needed}"
+    )]
+    MapsTooLarge {
+        /// Device name.
+        device: &'static str,
+        /// Bytes the maps need.
+        needed: u64,
+        /// Bytes the device has.
+        capacity: u64,
+    },
     /// The input does not fit the device's memory.
     #[error("input of {len} bytes exceeds the {region} region ({capacity} bytes)")]
     InputTooLarge {

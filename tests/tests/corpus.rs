@@ -33,7 +33,7 @@ fn corpus_is_identical_to_linux() {
                 lanes,
                 optimize: true,
             };
-            match check_entry(e, &objects, &opts) {
+            match check_entry(e, &objects, &opts, "model") {
                 Ok(r) if r.differences.is_empty() => {}
                 Ok(r) => failures.push(format!(
                     "{} ({lanes} lanes): {}",

@@ -11,6 +11,9 @@ pub struct Args {
     /// Lanes of the core.
     #[arg(long, default_value_t = 1)]
     lanes: u8,
+    /// Device: `model` (the ISA model) or `rtl` (the core under Verilator).
+    #[arg(long, default_value = "model")]
+    device: String,
     /// Print every difference, not only the first few.
     #[arg(short, long)]
     verbose: bool,
@@ -32,7 +35,7 @@ pub fn run(args: &Args) -> Result<()> {
     );
     let (mut passed, mut failed) = (0, 0);
     for e in manifest()? {
-        match check_entry(&e, &objects, &opts) {
+        match check_entry(&e, &objects, &opts, &args.device) {
             Ok(r) => {
                 let verdicts: Vec<String> = r
                     .linux_verdicts

@@ -123,7 +123,7 @@ fn report(verilog: &Path, counts: &[(String, u64)], stat: &str) -> String {
     let _ = writeln!(r, "rvo core synthesis report (yosys synth_ecp5 -top top)");
     let _ = writeln!(
         r,
-        "source: {} (lanes: 1, CoreConfig::default())",
+        "source: {} (CoreConfig::BOARD: 1 lane, 256 KiB of map memory in block RAM)",
         verilog.display()
     );
     let _ = writeln!(r);

@@ -2,15 +2,10 @@
 
 use super::memory::Memory;
 use crate::device::Redirect;
-use rvo_isa::helper::{timing, NS_PER_CYCLE};
+use rvo_isa::helper::{timing, ETH_HLEN, MAX_TAIL_CALLS, NS_PER_CYCLE};
 use rvo_isa::maps::{errno, update_flags, MapType};
 use rvo_isa::region::{split_addr, Region, PACKET_FRAME_RESERVED, PACKET_TAILROOM_RESERVED};
 use rvo_isa::{Fault, Helper};
-
-/// Linux's `ETH_HLEN`: adjust_head/tail keep at least an Ethernet header.
-const ETH_HLEN: u32 = 14;
-/// Linux's `MAX_TAIL_CALL_CNT`.
-pub const MAX_TAIL_CALLS: u32 = 33;
 
 /// What a helper did besides setting `r0`.
 pub enum Effect {

@@ -68,9 +68,33 @@ impl IsaModel {
             program: None,
             maps: Maps::default(),
             counters: Counters::default(),
-            prandom: 0x2545_f491,
+            prandom: rvo_isa::helper::PRANDOM_SEED,
         }
     }
+}
+
+/// The maps of an image, laid out and initialised, after checking each descriptor's size and
+/// place in the map region (any device holding maps loads them so).
+///
+/// # Errors
+/// A descriptor whose size is not its type's, or whose memory overlaps another's or leaves
+/// the region.
+pub fn load_maps(tables: &rvo_isa::image::DataTables<'_>) -> Result<Maps, DeviceError> {
+    let descs: Vec<MapDesc> = tables.maps().collect();
+    let mut end = 0u64;
+    for d in &descs {
+        let size = d
+            .memory_size()
+            .map_err(|_| DeviceError::Image(rvo_isa::ImageError::TooLarge))?;
+        if size != d.size
+            || (d.offset as u64) < end
+            || d.offset as u64 + size as u64 > Region::Map.capacity() as u64
+        {
+            return Err(DeviceError::Image(rvo_isa::ImageError::TooLarge));
+        }
+        end = d.offset as u64 + size as u64;
+    }
+    Ok(Maps::new(descs, tables.init))
 }
 
 fn decode_image(image: &[u8]) -> Result<(Program, Maps), DeviceError> {
@@ -111,21 +135,7 @@ fn decode_image(image: &[u8]) -> Result<(Program, Maps), DeviceError> {
             target: bad as usize,
         });
     }
-    let descs: Vec<MapDesc> = tables.maps().collect();
-    let mut end = 0u64;
-    for d in &descs {
-        let size = d
-            .memory_size()
-            .map_err(|_| DeviceError::Image(rvo_isa::ImageError::TooLarge))?;
-        if size != d.size
-            || (d.offset as u64) < end
-            || d.offset as u64 + size as u64 > Region::Map.capacity() as u64
-        {
-            return Err(DeviceError::Image(rvo_isa::ImageError::TooLarge));
-        }
-        end = d.offset as u64 + size as u64;
-    }
-    let maps = Maps::new(descs, tables.init);
+    let maps = load_maps(&tables)?;
     Ok((
         Program {
             lanes,
@@ -515,6 +525,11 @@ impl IsaModel {
 }
 
 impl IsaModel {
+    /// The map region as it is now (for comparing devices).
+    pub fn map_memory(&self) -> &[u8] {
+        &self.maps.mem
+    }
+
     /// Run once as [`Device::run`] does, calling `sink` with each completed bundle: its pc,
     /// the cycle count at its completion, its register and memory writes. A faulting bundle
     /// does not complete.
