@@ -79,3 +79,20 @@ pub fn check_entry(e: &Entry, objects: &Path, opts: &Options, device: &str) -> R
     let object = objects.join(format!("{}.o", e.object));
     check(&object, e.program.as_deref(), &packets, &maps, opts, device)
 }
+
+/// Run one corpus entry on the RTL and the model in lockstep (`--device lockstep`): its maps
+/// file, every packet (each run compared bundle by bundle, map memory included) and a dump of
+/// every map through both devices. No Linux needed. Returns the packets run.
+///
+/// # Errors
+/// The first divergence, or a device refusing the program.
+pub fn lockstep_entry(e: &Entry, objects: &Path, opts: &Options) -> Result<usize> {
+    let (packets, maps) = crate::check::inputs(&e.pcap, e.maps.as_deref())?;
+    let object = objects.join(format!("{}.o", e.object));
+    let mut session =
+        crate::xdp::XdpSession::load(&object, e.program.as_deref(), opts, "lockstep")?;
+    session.set_maps(&maps)?;
+    session.run(&packets)?;
+    session.dump_maps()?;
+    Ok(packets.len())
+}

@@ -239,6 +239,9 @@ pub struct Extract {
     low8: Constant<Bits<64>>,
     low16: Constant<Bits<64>>,
     low32: Constant<Bits<64>>,
+    /// The other sizes (3, 5, 6, 7 bytes: helper units' tails), zero-extended.
+    odd: [Constant<Bits<4>>; 4],
+    odd_mask: [Constant<Bits<64>>; 4],
 }
 
 impl Default for Extract {
@@ -255,6 +258,8 @@ impl Default for Extract {
             low8: Constant::new(0xff_u64.into()),
             low16: Constant::new(0xffff_u64.into()),
             low32: Constant::new(LOW32.into()),
+            odd: [3u64, 5, 6, 7].map(|n| Constant::new(n.into())),
+            odd_mask: [3u64, 5, 6, 7].map(|n| Constant::new(((1u64 << (8 * n)) - 1).into())),
         }
     }
 }
@@ -283,6 +288,11 @@ impl Logic for Extract {
             self.value.next = self.rot.val() & self.low32.val();
             if self.sgn.val() && self.rot.val().get_bit(31) {
                 self.value.next = self.rot.val() | !self.low32.val();
+            }
+        }
+        for i in 0..4 {
+            if self.size.val() == self.odd[i].val() {
+                self.value.next = self.rot.val() & self.odd_mask[i].val();
             }
         }
     }

@@ -249,8 +249,9 @@ pub struct HelperUnit {
     z_addr: DFF<Bits<64>>,
     z_rem: DFF<Bits<32>>,
     sum: DFF<Bits<64>>,
-    low: DFF<Bits<32>>,
-    have_low: DFF<bool>,
+    sumf: DFF<Bits<64>>,
+    cs_fs: DFF<Bits<32>>,
+    cs_ts: DFF<Bits<32>>,
     nf: DFF<Bits<32>>,
     csok: DFF<bool>,
     mhdr_w: DFF<bool>,
@@ -304,12 +305,18 @@ pub struct HelperUnit {
     rx1: Signal<Local, Bits<32>>,
     rx2: Signal<Local, Bits<32>>,
     rx3: Signal<Local, Bits<32>>,
-    csv: Signal<Local, Bits<32>>,
-    eac_in: Signal<Local, Bits<64>>,
+    crem: Signal<Local, Bits<32>>,
+    eac_acc: Signal<Local, Bits<64>>,
     eac_wide: Signal<Local, Bits<65>>,
-    eac_out: Signal<Local, Bits<64>>,
-    fold1: Signal<Local, Bits<33>>,
-    fold2: Signal<Local, Bits<33>>,
+    fa32: Signal<Local, Bits<33>>,
+    fb32: Signal<Local, Bits<33>>,
+    ca: Signal<Local, Bits<32>>,
+    cb: Signal<Local, Bits<32>>,
+    cx: Signal<Local, Bits<32>>,
+    cx33: Signal<Local, Bits<33>>,
+    c16: Signal<Local, Bits<32>>,
+    ncb: Signal<Local, Bits<32>>,
+    nseed: Signal<Local, Bits<32>>,
     empty: Signal<Local, bool>,
     pkt_data: Signal<Local, Bits<64>>,
     // Intermediates whose bits are selected (Verilog selects only from names).
@@ -515,8 +522,9 @@ impl Default for HelperUnit {
             z_addr: Default::default(),
             z_rem: Default::default(),
             sum: Default::default(),
-            low: Default::default(),
-            have_low: Default::default(),
+            sumf: Default::default(),
+            cs_fs: Default::default(),
+            cs_ts: Default::default(),
             nf: Default::default(),
             csok: Default::default(),
             mhdr_w: Default::default(),
@@ -568,12 +576,18 @@ impl Default for HelperUnit {
             rx1: Default::default(),
             rx2: Default::default(),
             rx3: Default::default(),
-            csv: Default::default(),
-            eac_in: Default::default(),
+            crem: Default::default(),
+            eac_acc: Default::default(),
             eac_wide: Default::default(),
-            eac_out: Default::default(),
-            fold1: Default::default(),
-            fold2: Default::default(),
+            fa32: Default::default(),
+            fb32: Default::default(),
+            ca: Default::default(),
+            cb: Default::default(),
+            cx: Default::default(),
+            cx33: Default::default(),
+            c16: Default::default(),
+            ncb: Default::default(),
+            nseed: Default::default(),
             empty: Default::default(),
             pkt_data: Default::default(),
             t1: Default::default(),
@@ -648,8 +662,8 @@ impl Logic for HelperUnit {
             nslots, kw, kpad, vstride, ssz, count, lclock, h, hf, i, c, slot, saddr, nprobe, eq,
             hdr, lpl, klen, free_ok, free_addr, fs, best_ok, best_len, best_addr, vok, vmin,
             vaddr_e, evaddr, vaddr, w0, insert, regkey, cp_rd, cp_wr, cp_n, cp_unit, cp_last,
-            cp_back, cp_psz, z_addr, z_rem, sum, low, have_low, nf, csok, mhdr_w, rv_pending, setp,
-            nmeta, ndata, nend, tailq, tail_e, rk, rif, rmap, rkey, rng, tcalls
+            cp_back, cp_psz, z_addr, z_rem, sum, sumf, cs_fs, cs_ts, nf, csok, mhdr_w, rv_pending,
+            setp, nmeta, ndata, nend, tailq, tail_e, rk, rif, rmap, rkey, rng, tcalls
         );
 
         // ---- Tables ----
@@ -802,10 +816,9 @@ impl Logic for HelperUnit {
         self.rx3.next = self.rx2.val() ^ (self.rx2.val() << 5);
         self.pkt_data.next = self.a_pkt.val() | bit_cast::<64, 13>(self.pdata.val());
         // End-around-carry add of the checksum (operand chosen below).
-        self.eac_in.next = 0.into();
-        self.csv.next = 0.into();
+        self.crem.next = 0.into();
+        self.eac_acc.next = 0.into();
         self.eac_wide.next = 0.into();
-        self.eac_out.next = 0.into();
         // LPM: the prefix mask of the key word being compared.
         self.lcur.next = self.lpl.q.val();
         self.lbase.next = 0.into();
@@ -819,8 +832,28 @@ impl Logic for HelperUnit {
         self.nfree_ok.next = self.free_ok.q.val();
         self.nfree_addr.next = self.free_addr.q.val();
         self.empty.next = self.sparse.val() && !self.rdata.val().get_bits::<32>(0).any();
-        self.fold1.next = 0.into();
-        self.fold2.next = 0.into();
+        // bpf_csum_diff's result: both sums folded to 32 bits (x86 `from64to32`), combined,
+        // folded to 16 (`csum_from32to16`).
+        self.fa32.next = bit_cast::<33, 32>(self.sum.q.val().get_bits::<32>(0))
+            + bit_cast::<33, 32>(self.sum.q.val().get_bits::<32>(32));
+        self.ca.next = self.fa32.val().get_bits::<32>(0)
+            + bit_cast::<32, 1>(self.fa32.val().get_bits::<1>(32));
+        self.fb32.next = bit_cast::<33, 32>(self.sumf.q.val().get_bits::<32>(0))
+            + bit_cast::<33, 32>(self.sumf.q.val().get_bits::<32>(32));
+        self.cb.next = self.fb32.val().get_bits::<32>(0)
+            + bit_cast::<32, 1>(self.fb32.val().get_bits::<1>(32));
+        // (Inversions into named words first: Verilog would widen before inverting.)
+        self.ncb.next = !self.cb.val();
+        self.nseed.next = !self.a5.val().get_bits::<32>(0);
+        self.cx33.next = bit_cast::<33, 32>(self.ca.val()) + bit_cast::<33, 32>(self.ncb.val());
+        self.cx.next = self.ca.val();
+        if self.cs_fs.q.val().any() && self.cs_ts.q.val().any() {
+            self.cx.next = self.cx33.val().get_bits::<32>(0)
+                + bit_cast::<32, 1>(self.cx33.val().get_bits::<1>(32));
+        } else if self.cs_fs.q.val().any() {
+            self.cx.next = !self.cb.val();
+        }
+        self.c16.next = self.cx.val() + ((self.cx.val() >> 16) | (self.cx.val() << 16));
 
         // ---- The sequencer ----
         match self.st.q.val() {
@@ -972,14 +1005,13 @@ impl Logic for HelperUnit {
                         self.st.d.next = HState::Copy;
                     }
                 } else if self.hid.q.val() == self.id_csum.val() {
-                    // from [r1, r2), to [r3, r4): sizes multiples of 4, 512 bytes at most.
+                    // from [r1, +r2), to [r3, +r4), seed r5.
                     self.x64.next = bit_cast::<64, 32>(self.ra2.q.val().get_bits::<32>(0));
                     self.y64.next = bit_cast::<64, 32>(self.a4.val().get_bits::<32>(0));
-                    self.t1.next = self.x64.val() | self.y64.val();
-                    self.t2.next = self.x64.val() + self.y64.val();
-                    if self.t1.val().get_bits::<2>(0).any() || (self.t2.val() > 512) {
-                        self.res.d.next = self.e_inval.val();
-                    } else if !self.span1.ok.val() {
+                    self.t1.next = self.x64.val() + 7;
+                    self.t2.next = self.y64.val() + 7;
+                    self.t3.next = self.t1.val() + self.t2.val();
+                    if !self.span1.ok.val() {
                         self.fault.next = true;
                         self.fault_addr.next = self.span1.bad.val();
                         self.st.d.next = HState::Idle;
@@ -989,12 +1021,18 @@ impl Logic for HelperUnit {
                         self.st.d.next = HState::Idle;
                     } else {
                         self.csok.d.next = true;
+                        self.cs_fs.d.next = self.x64.val().get_bits::<32>(0);
+                        self.cs_ts.d.next = self.y64.val().get_bits::<32>(0);
                         self.sum.d.next = bit_cast::<64, 32>(self.a5.val().get_bits::<32>(0));
-                        self.have_low.d.next = false;
-                        self.nf.d.next = self.x64.val().get_bits::<32>(2);
-                        self.cp_n.d.next = self.t2.val().get_bits::<32>(2);
+                        self.sumf.d.next = bit_cast::<64, 32>(self.nseed.val());
+                        if self.x64.val().any() && self.y64.val().any() {
+                            self.sumf.d.next = 0.into();
+                        }
+                        self.nf.d.next = self.t1.val().get_bits::<32>(3);
+                        self.cp_n.d.next =
+                            self.t1.val().get_bits::<32>(3) + self.t2.val().get_bits::<32>(3);
                         self.i.d.next = 0.into();
-                        if self.t2.val().any() {
+                        if (self.x64.val() | self.y64.val()).any() {
                             self.st.d.next = HState::Csum;
                         }
                     }
@@ -1511,33 +1549,37 @@ impl Logic for HelperUnit {
                 self.st.d.next = HState::Fin;
             }
             HState::Csum => {
+                // A word of `from`, then of `to`, per cycle (the tails zero-extended), summed
+                // with end-around carry: `from` into sumf, `to` into sum.
                 self.i.d.next = self.i.q.val() + 1;
                 if self.i.q.val() < self.cp_n.q.val() {
                     self.rd_en.next = true;
-                    self.rd_size.next = 4.into();
                     self.rd_addr.next =
-                        self.ra1.q.val() + (bit_cast::<64, 32>(self.i.q.val()) << 2);
+                        self.ra1.q.val() + (bit_cast::<64, 32>(self.i.q.val()) << 3);
+                    self.crem.next = self.cs_fs.q.val() - (self.i.q.val() << 3);
                     if self.i.q.val() >= self.nf.q.val() {
                         self.rd_addr.next = self.ra3.q.val()
-                            + (bit_cast::<64, 32>(self.i.q.val() - self.nf.q.val()) << 2);
+                            + (bit_cast::<64, 32>(self.i.q.val() - self.nf.q.val()) << 3);
+                        self.crem.next =
+                            self.cs_ts.q.val() - ((self.i.q.val() - self.nf.q.val()) << 3);
+                    }
+                    if self.crem.val() < 8 {
+                        self.rd_size.next = self.crem.val().get_bits::<4>(0);
                     }
                 }
                 if self.i.q.val().any() {
-                    self.csv.next = self.rdata.val().get_bits::<32>(0);
-                    if (self.i.q.val() - 1) < self.nf.q.val() {
-                        self.csv.next = !self.rdata.val().get_bits::<32>(0);
+                    self.eac_acc.next = self.sum.q.val();
+                    if self.iless.val() < self.nf.q.val() {
+                        self.eac_acc.next = self.sumf.q.val();
                     }
-                    if self.have_low.q.val() {
-                        self.eac_in.next = bit_cast::<64, 32>(self.low.q.val())
-                            | (bit_cast::<64, 32>(self.csv.val()) << 32);
-                        self.eac_wide.next = bit_cast::<65, 64>(self.sum.q.val())
-                            + bit_cast::<65, 64>(self.eac_in.val());
+                    self.eac_wide.next = bit_cast::<65, 64>(self.eac_acc.val())
+                        + bit_cast::<65, 64>(self.rdata.val());
+                    if self.iless.val() < self.nf.q.val() {
+                        self.sumf.d.next = self.eac_wide.val().get_bits::<64>(0)
+                            + bit_cast::<64, 1>(self.eac_wide.val().get_bits::<1>(64));
+                    } else {
                         self.sum.d.next = self.eac_wide.val().get_bits::<64>(0)
                             + bit_cast::<64, 1>(self.eac_wide.val().get_bits::<1>(64));
-                        self.have_low.d.next = false;
-                    } else {
-                        self.low.d.next = self.csv.val();
-                        self.have_low.d.next = true;
                     }
                 }
                 if self.i.q.val() == self.cp_n.q.val() {
@@ -1548,19 +1590,7 @@ impl Logic for HelperUnit {
                 self.done.next = true;
                 self.st.d.next = HState::Idle;
                 if self.csok.q.val() {
-                    self.eac_in.next = 0.into();
-                    if self.have_low.q.val() {
-                        self.eac_in.next = bit_cast::<64, 32>(self.low.q.val());
-                    }
-                    self.eac_wide.next = bit_cast::<65, 64>(self.sum.q.val())
-                        + bit_cast::<65, 64>(self.eac_in.val());
-                    self.eac_out.next = self.eac_wide.val().get_bits::<64>(0)
-                        + bit_cast::<64, 1>(self.eac_wide.val().get_bits::<1>(64));
-                    self.fold1.next = bit_cast::<33, 32>(self.eac_out.val().get_bits::<32>(0))
-                        + bit_cast::<33, 32>(self.eac_out.val().get_bits::<32>(32));
-                    self.fold2.next = bit_cast::<33, 32>(self.fold1.val().get_bits::<32>(0))
-                        + bit_cast::<33, 1>(self.fold1.val().get_bits::<1>(32));
-                    self.r0.next = bit_cast::<64, 32>(self.fold2.val().get_bits::<32>(0));
+                    self.r0.next = bit_cast::<64, 16>(self.c16.val().get_bits::<16>(16));
                 }
                 if self.rv_pending.q.val() {
                     self.rk.d.next = 2.into();

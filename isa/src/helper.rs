@@ -53,7 +53,7 @@ helpers! {
     GetSmpProcessorId = 8, "bpf_get_smp_processor_id", 2, "r0 = index of the core running the program (0)";
     TailCall = 12, "bpf_tail_call", 2, "if slot r3 of program array r2 holds a program: drop all call frames and continue at its entry (at most 33 times); else r0 = -ENOENT (+1 per stage passed: descriptor, index, slot, entry)";
     Redirect = 23, "bpf_redirect", 2, "record ifindex r1 as the redirect target; r0 = XDP_REDIRECT (flags r2 must be 0, else XDP_ABORTED)";
-    CsumDiff = 28, "bpf_csum_diff", 2, "r0 = 32-bit ones' complement sum of [r3..r3+r4) minus [r1..r1+r2), plus seed r5 (+ a copy of its 4-byte words)";
+    CsumDiff = 28, "bpf_csum_diff", 2, "r0 = ones' complement sum of [r3..r3+r4) from seed r5 minus that of [r1..r1+r2), folded to 16 bits as Linux 6.13+ does (+ a copy of their 8-byte words)";
     XdpAdjustHead = 44, "bpf_xdp_adjust_head", 2, "move the packet start by r2 bytes (within headroom and packet); r0 = 0 or -EINVAL (+ a copy of the metadata's 4-byte words)";
     RedirectMap = 51, "bpf_redirect_map", 2, "redirect to entry r2 of devmap r1; r0 = XDP_REDIRECT, or the low bits of flags r3 when absent (+ as a lookup, the key from r2)";
     XdpAdjustMeta = 54, "bpf_xdp_adjust_meta", 2, "move the metadata start by r2 bytes; r0 = 0 or -EINVAL";

@@ -546,6 +546,13 @@ fn map_err(map: usize) -> impl Fn(rvo_sim::MapOpError) -> DeviceError {
 }
 
 impl RtlDevice {
+    /// Forget the device's history, as a fresh device: counters (the time base of
+    /// `bpf_ktime_get_ns`) and the random generator.
+    pub fn reset(&mut self) {
+        self.counters = Counters::default();
+        self.rng = rvo_isa::helper::PRANDOM_SEED;
+    }
+
     /// Map memory as it is now (for comparing devices).
     pub fn map_memory(&mut self) -> Vec<u8> {
         self.sync_mirror();

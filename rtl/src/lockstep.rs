@@ -78,7 +78,8 @@ fn end_of(o: &RunOutcome) -> String {
     )
 }
 
-/// Run `image` over `input` on a fresh model and on `rtl`, comparing bundle by bundle.
+/// Run `image` over `input` on a fresh model and on `rtl` (reset to match), comparing bundle by
+/// bundle.
 ///
 /// # Errors
 /// When either device refuses the image or the run.
@@ -89,6 +90,7 @@ pub fn lockstep(
 ) -> Result<Report, DeviceError> {
     let mut model = IsaModel::new();
     model.load(image)?;
+    rtl.reset();
     rtl.load(image)?;
     run_both(&mut model, rtl, input)
 }

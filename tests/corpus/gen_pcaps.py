@@ -599,6 +599,58 @@ def meta_tail():
     return frames, {"jump_table": [{"key": hexs(u32(1)), "value": "xdp_meta_ipv4"}]}
 
 
+def helper_edges():
+    def req(op, flags=0, delta=0, a=0, b=0, c=0, size=64):
+        body = eth(0x88B5) + struct.pack("<BBhIII", op, flags, delta, a, b, c)
+        return body + bytes(range(size - len(body)))
+
+    frames = [
+        (PASS, "adjust_head +14: the Ethernet header dropped", req(0, delta=14)),
+        (PASS, "adjust_head -200: into the headroom (256 less the 40-byte frame reserve)", req(0, delta=-200)),
+        (PASS, "adjust_head -217: past the frame reserve, -EINVAL", req(0, delta=-217)),
+        (PASS, "adjust_head +51: less than an Ethernet header left, -EINVAL", req(0, delta=51)),
+        (PASS, "adjust_meta -8: metadata written", req(1, delta=-8)),
+        (PASS, "adjust_meta -6: not a multiple of 4, -EACCES", req(1, delta=-6)),
+        (PASS, "adjust_meta -216: exactly to the frame reserve", req(1, delta=-216)),
+        (PASS, "adjust_meta +4: past data, -EINVAL", req(1, delta=4)),
+        (PASS, "adjust_tail +1000: grown, zeroed", req(2, delta=1000)),
+        (PASS, "adjust_tail -50: 14 bytes left", req(2, delta=-50)),
+        (PASS, "adjust_tail -51: less than an Ethernet header, -EINVAL", req(2, delta=-51)),
+        (PASS, "adjust_tail +3457: past the reserved tailroom, -EINVAL", req(2, delta=3457)),
+        (PASS, "csum_diff 8 from, 8 to, seed 0", req(3, a=8, b=8)),
+        (PASS, "csum_diff 0 from, 60 to, seed 0x1234", req(3, a=0, b=60, c=0x1234)),
+        (PASS, "csum_diff 6 from: not a multiple of 4, -EINVAL", req(3, a=6, b=8)),
+        (PASS, "csum_diff 60 and 60, seed 0xffffffff", req(3, a=60, b=60, c=0xFFFFFFFF)),
+        (PASS, "load_bytes 40 at 10", req(4, a=10, b=40)),
+        (PASS, "load_bytes 8 at 60 of 64: past the end, -EINVAL", req(4, a=60, b=8)),
+        (PASS, "load_bytes at 0x10000: beyond 64 KiB, -EFAULT", req(4, a=0x10000, b=4)),
+        (PASS, "store_bytes 63 at 1", req(5, a=1, b=63)),
+        (PASS, "store_bytes 1 at 64 of 64: -EINVAL", req(5, a=64, b=1)),
+        (PASS, "update key 1 BPF_ANY, delete absent key 9: -ENOENT", req(6, flags=0, a=1, b=9, c=11)),
+        (PASS, "update key 1 BPF_NOEXIST: -EEXIST; delete key 1", req(6, flags=1, a=1, b=1, c=12)),
+        (PASS, "update key 2 BPF_EXIST: -ENOENT", req(6, flags=2, a=2, b=9, c=13)),
+        (PASS, "update flags 3: -EINVAL", req(6, flags=3, a=3, b=9, c=14)),
+        (PASS, "tail call slot 0: xdp_edge_tail", req(7, a=0)),
+        (PASS, "tail call slot 1: empty, falls through", req(7, a=1)),
+        (PASS, "tail call index 0xffffffff: out of range, falls through", req(7, a=0xFFFFFFFF)),
+        (REDIRECT, "redirect_map key 0: ifindex 1", req(8, a=0)),
+        (DROP, "redirect_map key 2 absent, flags XDP_DROP: the fallback", req(8, a=2, flags=1)),
+        (PASS, "csum_diff sizes 0 and 0: the seed, folded to 16 bits", req(3, a=0, b=0, c=0x12345678)),
+        (PASS, "csum_diff 12 from only, seed 0xabcd", req(3, a=12, b=0, c=0xABCD)),
+        (PASS, "csum_diff 7 from, 13 to: tails zero-padded", req(3, a=7, b=13, c=1)),
+        (REDIRECT, "redirect ifindex 1", req(9, a=1)),
+        (ABORTED, "redirect with flags 1: XDP_ABORTED", req(9, a=1, flags=1)),
+        (PASS, "lookup key 5: 55 from the maps file", req(10, a=5)),
+        (PASS, "lookup key 7: absent", req(10, a=7)),
+    ]
+    maps = {
+        "progs": [{"key": hexs(u32(0)), "value": "xdp_edge_tail"}],
+        "ports": [entry(u32(0), u32(LO_IFINDEX))],
+        "table": [entry(u32(5), u64(55)), entry(u32(6), u64(66))],
+    }
+    return frames, maps
+
+
 PROGRAMS = {
     "firewall": firewall,
     "lpm_router": lpm_router,
@@ -611,6 +663,7 @@ PROGRAMS = {
     "percpu_stats": percpu_stats,
     "rate_limiter": rate_limiter,
     "meta_tail": meta_tail,
+    "helper_edges": helper_edges,
 }
 
 
@@ -644,7 +697,7 @@ def main(out_dir):
     os.makedirs(os.path.join(out_dir, "maps"), exist_ok=True)
     for name, build in PROGRAMS.items():
         frames, maps = build()
-        assert 5 <= len(frames) <= 30, (name, len(frames))
+        assert 5 <= len(frames) <= 40, (name, len(frames))
         write_pcap(os.path.join(out_dir, "pcap", f"{name}.pcap"), frames)
         if maps:
             write_maps(os.path.join(out_dir, "maps", f"{name}.json"), maps)

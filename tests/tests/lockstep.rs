@@ -4,15 +4,15 @@
 //! its bundle index, pc, rvo instruction and the eBPF instruction it came from; then r0,
 //! verdict, fault, cycles, bundle and instruction counts and memory must agree.
 //!
-//! Programs that call helpers are excluded and listed: helper units arrive with the next RTL
-//! stage. Without Verilator the tests skip, or fail when `CI=true`.
+//! The XDP corpus runs on `--device lockstep` with its maps files and packets (helpers, map
+//! engines, tail calls, redirects, packet moves; map memory compared after every run). Without
+//! Verilator (or clang, for the corpus) the tests skip, or fail when `CI=true`.
 
 use rvo_cli::conformance::{data_dir, data_files, program_bytes, OPT_IN};
 use rvo_cli::devices::rvo_rtl::{self, RtlDevice};
 use rvo_compiler::data_file::DataFile;
 use rvo_compiler::disasm::Disasm;
 use rvo_compiler::ebpf;
-use rvo_isa::{ImageView, Insn, Opcode};
 use rvo_sim::{Device, IsaModel, RunInput, RunOutcome};
 use std::path::Path;
 
@@ -74,8 +74,6 @@ impl Source {
 
 enum Prepared {
     Run(Case),
-    /// Compiles, but calls helper units.
-    Helper(String),
     /// The compiler refuses it (as it does for every device).
     NotCompiled(String),
 }
@@ -99,15 +97,6 @@ fn prepare(path: &Path) -> Prepared {
         Ok(x) => x,
         Err(why) => return Prepared::NotCompiled(format!("{name}: {why}")),
     };
-    let Ok(view) = ImageView::parse(&image) else {
-        return Prepared::NotCompiled(format!("{name}: unparsable image"));
-    };
-    let code: Vec<Insn> = (0..view.header.code_bundles as usize)
-        .filter_map(|b| Insn::decode(view.word(b, 0)).ok())
-        .collect();
-    if code.iter().any(|i| i.op == Opcode::Helper) {
-        return Prepared::Helper(name);
-    }
     Prepared::Run(Case {
         name,
         image,
@@ -163,7 +152,7 @@ fn conformance_programs_run_in_lockstep_on_rtl_and_model() {
             return;
         }
     };
-    let (mut ran, mut helpers, mut refused, mut diverged) = (0, vec![], vec![], vec![]);
+    let (mut ran, mut refused, mut diverged) = (0, vec![], vec![]);
     for path in &files {
         if OPT_IN.contains(&name_of(path).as_str()) {
             continue;
@@ -185,16 +174,13 @@ fn conformance_programs_run_in_lockstep_on_rtl_and_model() {
                     diverged.push(why);
                 }
             }
-            Prepared::Helper(name) => helpers.push(name),
             Prepared::NotCompiled(why) => refused.push(why),
         }
     }
     println!(
-        "lockstep (bundle by bundle): {ran} ran on RTL and model, {} diverged; {} excluded \
-         (helper units next stage: {}); {} not compiled (refused for every device)",
+        "lockstep (bundle by bundle): {ran} ran on RTL and model, {} diverged; {} not compiled \
+         (refused for every device)",
         diverged.len(),
-        helpers.len(),
-        helpers.join(", "),
         refused.len()
     );
     for why in &refused {
@@ -206,7 +192,44 @@ fn conformance_programs_run_in_lockstep_on_rtl_and_model() {
         diverged.len(),
         diverged.join("\n")
     );
-    assert!(ran >= 250, "only {ran} programs ran");
+    assert!(ran >= 300, "only {ran} programs ran");
+}
+
+/// The XDP corpus (maps, helpers, tail calls, redirects) on `--device lockstep`.
+#[test]
+fn corpus_runs_in_lockstep_on_rtl_and_model() {
+    if rtl_or_skip().is_none() {
+        return;
+    }
+    let objects = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus-lockstep");
+    if let Err(e) = rvo_cli::corpus::build(&objects) {
+        assert!(!rvo_tests::in_ci(), "{e:#}");
+        eprintln!("skipping: {e:#}");
+        return;
+    }
+    let opts = rvo_compiler::Options {
+        lanes: 1,
+        optimize: true,
+    };
+    let entries = rvo_cli::corpus::manifest().expect("manifest reads");
+    let mut failures = Vec::new();
+    let mut packets = 0;
+    for e in &entries {
+        match rvo_cli::corpus::lockstep_entry(e, &objects, &opts) {
+            Ok(n) => packets += n,
+            Err(err) => failures.push(format!("{}: {err:#}", e.object)),
+        }
+    }
+    println!(
+        "corpus lockstep: {} programs, {packets} packets",
+        entries.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} corpus programs diverge:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Faults end both runs the same way: out of bounds, a store to the context, calls too deep,
@@ -422,7 +445,7 @@ fn random_arithmetic_matches_the_model() {
 /// loads (data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex), the
 /// packet at the headroom (reads, writes, bounds at data_meta and data_end), faults of the
 /// context (stores, wrong sizes and offsets, atomics), over packets of several sizes and two
-/// interface/queue pairs. (Every corpus object holds maps: they wait for the map engines.)
+/// interface/queue pairs.
 #[test]
 fn xdp_programs_run_in_lockstep_on_rtl_and_model() {
     let Some(mut rtl) = rtl_or_skip() else {

@@ -1,8 +1,10 @@
-//! `cargo xtask lockstep`: the bpf_conformance programs on the RTL (Verilator) and the ISA
-//! model, traced bundle by bundle (`rvo_rtl::lockstep`): the first bundle whose pc, cycle
-//! count or register writes differ is reported with its index, pc, rvo instruction and the
-//! eBPF instruction it came from; then r0, verdict, fault, cycles, counts and memory, and r0
-//! against the file's expected result. Closes with `N passed, M failed`.
+//! `cargo xtask lockstep`: the bpf_conformance programs and the XDP corpus on the RTL
+//! (Verilator) and the ISA model, traced bundle by bundle (`rvo_rtl::lockstep`): the first
+//! bundle whose pc, cycle count or register writes differ is reported with its index, pc, rvo
+//! instruction and the eBPF instruction it came from; then r0, verdict, fault, cycles, counts,
+//! packet, metadata, redirect and map memory, and r0 against the file's expected result.
+//! Corpus programs run with their maps files and packets on `--device lockstep`, their maps
+//! dumped through both. Closes with `N passed, M failed`.
 
 use anyhow::{bail, Result};
 use rvo_cli::conformance::{data_dir, data_files, program_bytes, OPT_IN};
@@ -18,9 +20,12 @@ pub struct Args {
     /// Conformance data directory (default: $RVO_CONFORMANCE_DIR or ../shared/conformance/tests).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Only files whose name contains this.
+    /// Only conformance files and corpus objects whose name contains this.
     #[arg(long)]
     only: Option<String>,
+    /// Skip the XDP corpus (it needs clang to build).
+    #[arg(long)]
+    no_corpus: bool,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -56,11 +61,20 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if !skipped.is_empty() {
         println!(
-            "not run on the RTL ({}): {} (helper units and maps arrive with the next RTL stage, \
-             or the compiler refuses them for every device)",
+            "not run ({}): {} (the compiler refuses them for every device)",
             skipped.len(),
             skipped.join(", ")
         );
+    }
+    println!(
+        "conformance: {passed} in lockstep, {} diverged",
+        failed.len()
+    );
+    if !args.no_corpus {
+        let (p, f) = corpus(args)?;
+        println!("corpus: {p} in lockstep, {} diverged", f.len());
+        passed += p;
+        failed.extend(f);
     }
     println!("{passed} passed, {} failed", failed.len());
     if !failed.is_empty() {
@@ -84,9 +98,6 @@ fn one(name: &str, text: &str, rtl: &mut RtlDevice) -> Result<bool, String> {
     let Ok(c) = rvo_compiler::compile_bytes(&prog, &opts) else {
         return Ok(false);
     };
-    if calls_helpers(&c.image) {
-        return Ok(false);
-    }
     let input = RunInput::raw(&file.mem);
     let report = rvo_rtl::lockstep::lockstep(rtl, &c.image, &input)
         .map_err(|e| format!("{name}: a device refuses it: {e}"))?;
@@ -120,14 +131,33 @@ fn one(name: &str, text: &str, rtl: &mut RtlDevice) -> Result<bool, String> {
     }
 }
 
-/// Whether the image calls helper units (not in this RTL stage).
-fn calls_helpers(image: &[u8]) -> bool {
-    let Ok(view) = rvo_isa::ImageView::parse(image) else {
-        return true;
+/// The corpus on `--device lockstep`: (programs passed, names of those that diverged).
+fn corpus(args: &Args) -> Result<(usize, Vec<String>)> {
+    let objects = crate::root().join("target/corpus");
+    rvo_cli::corpus::build(&objects)?;
+    let opts = Options {
+        lanes: 1,
+        optimize: true,
     };
-    (0..view.header.code_bundles as usize).any(|b| {
-        (0..view.header.lanes as usize).any(|l| {
-            rvo_isa::Insn::decode(view.word(b, l)).is_ok_and(|i| i.op == rvo_isa::Opcode::Helper)
-        })
-    })
+    let (mut passed, mut failed) = (0, Vec::new());
+    for e in rvo_cli::corpus::manifest()? {
+        if args
+            .only
+            .as_ref()
+            .is_some_and(|o| !e.object.contains(o.as_str()))
+        {
+            continue;
+        }
+        match rvo_cli::corpus::lockstep_entry(&e, &objects, &opts) {
+            Ok(n) => {
+                println!("{:<16} {n} packets in lockstep", e.object);
+                passed += 1;
+            }
+            Err(err) => {
+                println!("FAIL {}: {err:#}", e.object);
+                failed.push(e.object.clone());
+            }
+        }
+    }
+    Ok((passed, failed))
 }
