@@ -110,10 +110,19 @@ pub struct Signals {
     pub rx: bool,
 }
 
+/// What runs the loaded program: a fresh core (the ISA model, or the RTL under Verilator).
+pub type CoreFactory = fn() -> Result<Box<dyn Device>, String>;
+
+fn model_core() -> Result<Box<dyn Device>, String> {
+    Ok(Box::new(IsaModel::new()))
+}
+
 /// The simulated device.
 pub struct DevSim {
     lanes: u32,
-    model: IsaModel,
+    /// The core running the loaded program, holding its maps.
+    model: Box<dyn Device>,
+    new_core: CoreFactory,
     /// Whether an image is loaded, and the handle of each of its maps.
     loaded: Option<Vec<u32>>,
     maps: BTreeMap<u32, StoredMap>,
@@ -172,9 +181,9 @@ fn map_only_image(desc: &MapDesc) -> Result<Vec<u8>, i32> {
 
 /// Copy every entry of map `from_idx` of `from` into map `to_idx` of `to`.
 fn copy_entries(
-    from: &mut IsaModel,
+    from: &mut dyn Device,
     from_idx: usize,
-    to: &mut IsaModel,
+    to: &mut dyn Device,
     to_idx: usize,
 ) -> Result<(), DeviceError> {
     let mut key: Option<Vec<u8>> = None;
@@ -188,11 +197,17 @@ fn copy_entries(
 }
 
 impl DevSim {
-    /// A device with `lanes` lanes, serving captures from `wire_dir`.
+    /// A device with `lanes` lanes, serving captures from `wire_dir`, the ISA model its core.
     pub fn new(lanes: u32, wire_dir: Option<PathBuf>) -> DevSim {
+        DevSim::with_core(lanes, wire_dir, model_core)
+    }
+
+    /// As [`DevSim::new`], with cores from `new_core` (one per program loaded).
+    pub fn with_core(lanes: u32, wire_dir: Option<PathBuf>, new_core: CoreFactory) -> DevSim {
         DevSim {
             lanes,
-            model: IsaModel::new(),
+            model: Box::new(IsaModel::new()),
+            new_core,
             loaded: None,
             maps: BTreeMap::new(),
             next_handle: 1,
@@ -301,11 +316,11 @@ impl DevSim {
     }
 
     /// The model and index serving map `handle` now.
-    fn map_target(&mut self, handle: u32) -> Result<(&mut IsaModel, usize, MapDesc), i32> {
+    fn map_target(&mut self, handle: u32) -> Result<(&mut dyn Device, usize, MapDesc), i32> {
         let desc = self.maps.get(&handle).ok_or(-(errno::EINVAL as i32))?.desc;
         if let Some(bound) = &self.loaded {
             if let Some(i) = bound.iter().position(|&h| h == handle) {
-                return Ok((&mut self.model, i, desc));
+                return Ok((self.model.as_mut(), i, desc));
             }
         }
         let m = self.maps.get_mut(&handle).ok_or(-(errno::EINVAL as i32))?;
@@ -478,7 +493,13 @@ impl DevSim {
         }
         // Check everything before touching the loaded program: a refused image leaves the
         // device as it was (Linux keeps the old program attached).
-        let mut model = IsaModel::new();
+        let mut model = match (self.new_core)() {
+            Ok(core) => core,
+            Err(why) => {
+                self.message(shm, &why);
+                return Err(einval);
+            }
+        };
         if let Err(e) = model.load(&image) {
             self.message(shm, &e.to_string());
             return Err(einval);
@@ -513,7 +534,7 @@ impl DevSim {
             let Some(m) = self.maps.get_mut(h) else {
                 return Err(einval);
             };
-            if let Err(e) = copy_entries(&mut m.store, 0, &mut model, i) {
+            if let Err(e) = copy_entries(&mut m.store, 0, model.as_mut(), i) {
                 self.message(shm, &format!("map {i}: {e}"));
                 return Err(einval);
             }
@@ -541,13 +562,13 @@ impl DevSim {
                     s.load(&img).ok().map(|()| s)
                 });
                 if let Some(mut s) = fresh {
-                    if copy_entries(&mut self.model, i, &mut s, 0).is_ok() {
+                    if copy_entries(self.model.as_mut(), i, &mut s, 0).is_ok() {
                         m.store = s;
                     }
                 }
             }
         }
-        self.model = IsaModel::new();
+        self.model = Box::new(IsaModel::new());
     }
 
     /// One frame arrives on the wire: run it, and route it by its verdict. Returns whether it

@@ -52,26 +52,35 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    match args.backend.as_str() {
-        "model" => {}
-        // The device serves XDP programs with maps; the RTL gains its context unit and map
-        // engines in the RTL issue's next stage, and then plugs in here.
-        "rtl" => anyhow::bail!("--backend rtl: the RTL core does not run XDP programs with maps yet (it runs raw programs: `rvo exec --device rtl`)"),
-        other => anyhow::bail!("--backend {other}: choose model or rtl"),
-    }
     if !(1..=rvo_isa::region::MAX_LANES as u32).contains(&args.lanes) {
         anyhow::bail!("--lanes must be 1 to {}", rvo_isa::region::MAX_LANES);
     }
+    let new_core: rvo_devsim::device::CoreFactory = match args.backend.as_str() {
+        "model" => || Ok(Box::new(rvo_sim::IsaModel::new())),
+        "rtl" => {
+            rvo_rtl::available().map_err(anyhow::Error::msg)?;
+            if args.lanes != u32::from(rvo_rtl::LANES) {
+                anyhow::bail!(
+                    "--backend rtl: the RTL core has {} lane(s); pass --lanes {}",
+                    rvo_rtl::LANES,
+                    rvo_rtl::LANES
+                );
+            }
+            || rvo_rtl::RtlDevice::new(None).map(|d| Box::new(d) as Box<dyn rvo_sim::Device>)
+        }
+        other => anyhow::bail!("--backend {other}: choose model or rtl"),
+    };
     let _ = std::fs::remove_file(&args.socket);
     let listener = UnixListener::bind(&args.socket)
         .with_context(|| format!("cannot listen on {}", args.socket.display()))?;
     let shm = shared_memory(SHM_SIZE).context("cannot create shared memory")?;
-    let mut dev = DevSim::new(args.lanes, args.wire.clone());
+    let mut dev = DevSim::with_core(args.lanes, args.wire.clone(), new_core);
     dev.verbose = args.verbose;
     eprintln!(
-        "rvo-devsim: listening on {} ({} lanes, BAR2 {} KiB)",
+        "rvo-devsim: listening on {} ({} lanes, {} core, BAR2 {} KiB)",
         args.socket.display(),
         args.lanes,
+        args.backend,
         SHM_SIZE / 1024
     );
     let (mut written_out, mut written_xmit, mut written_image) = (0usize, 0usize, None::<Vec<u8>>);

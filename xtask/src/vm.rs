@@ -25,6 +25,9 @@ pub struct Args {
     /// Lanes of the simulated core.
     #[arg(long, default_value_t = 2)]
     lanes: u8,
+    /// The device's core: `model` (the ISA model) or `rtl` (the Verilated core; one lane).
+    #[arg(long, default_value = "model")]
+    backend: String,
     /// Seconds QEMU may run before it is stopped.
     #[arg(long, default_value_t = 300)]
     timeout: u64,
@@ -436,6 +439,7 @@ pub fn run(args: &Args) -> Result<()> {
             .arg("--dump-image")
             .arg(&image)
             .args(["--lanes", &args.lanes.to_string(), "--once", "-v"])
+            .args(["--backend", &args.backend])
             .stderr(devsim_log)
             .spawn()
             .context("cannot start rvo-devsim")?;
