@@ -15,6 +15,7 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/shim.cpp");
     println!("cargo:rerun-if-env-changed=VERILATOR");
     println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
+    println!("cargo:rerun-if-env-changed=RVO_VERILATOR_FLAGS");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let root = match verilator_root() {
         Some(root) => root,
@@ -43,6 +44,12 @@ fn main() {
             "--trace",
         ])
         .args(["-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-CMPCONST"])
+        // Extra Verilator flags, for experiments with simulation speed.
+        .args(
+            std::env::var("RVO_VERILATOR_FLAGS")
+                .unwrap_or_default()
+                .split_whitespace(),
+        )
         .args([
             "--top-module",
             rvo_hw::TOP,
@@ -55,7 +62,18 @@ fn main() {
         .status()
         .expect("cannot run verilator");
     assert!(status.success(), "verilator failed on {}", vfile.display());
-    compile(&root.join("include"), &mdir);
+    // The shim's one-evaluation cycle needs Verilator's record of the clock under the name
+    // 5.006 gives it.
+    let root_header =
+        std::fs::read_to_string(mdir.join("Vrvo_core___024root.h")).unwrap_or_default();
+    let fast_edge = root_header.contains("__Vtrigrprev__TOP__clock;");
+    if !fast_edge {
+        println!(
+            "cargo:warning=this Verilator has no __Vtrigrprev__TOP__clock: the RTL simulates \
+             with two evaluations per cycle (slower)"
+        );
+    }
+    compile(&root.join("include"), &mdir, fast_edge);
 }
 
 fn verilator_root() -> Option<PathBuf> {
@@ -70,11 +88,15 @@ fn verilator_root() -> Option<PathBuf> {
     (out.status.success() && root.join("include/verilated.cpp").exists()).then_some(root)
 }
 
-fn compile(inc: &Path, mdir: &Path) {
+fn compile(inc: &Path, mdir: &Path, fast_edge: bool) {
     let mut b = cc::Build::new();
+    if fast_edge {
+        b.define("RVO_FAST_EDGE", "1");
+    }
     b.cpp(true)
         .std("c++17")
-        .opt_level(2)
+        .opt_level(3)
+        .flag_if_supported("-march=native")
         .define("VM_TRACE", "1")
         .include(inc)
         .include(inc.join("vltstd"))

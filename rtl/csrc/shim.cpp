@@ -5,6 +5,9 @@
 #include "verilated.h"
 #include "verilated_vcd_c.h"
 #include "Vrvo_core.h"
+#ifdef RVO_FAST_EDGE
+#include "Vrvo_core___024root.h"
+#endif
 
 struct RvoIn {
     uint64_t imem_data, pkt_wdata, budget, time_base;
@@ -35,6 +38,22 @@ static void edge(Rvo* r) {
     r->m->clock = 0;
     r->m->eval();
     if (r->vcd) r->vcd->dump(r->time++);
+}
+
+// One clock cycle with a single evaluation: the rising edge is evaluated; the falling edge
+// changes nothing in this design (every flop is on the rising edge, and no input changes
+// between), so instead of evaluating it the model's record of the clock is set low, where the
+// next evaluation finds its edge. Built only when this Verilator names that record as 5.006
+// does (build.rs checks); otherwise every cycle is two evaluations. Not used with a waveform.
+static void fast_edge(Rvo* r) {
+#ifdef RVO_FAST_EDGE
+    r->m->clock = 1;
+    r->m->eval();
+    r->m->clock = 0;
+    r->m->rootp->__Vtrigrprev__TOP__clock = 0;
+#else
+    edge(r);
+#endif
 }
 
 extern "C" {
@@ -127,7 +146,11 @@ uint64_t rvo_run(void* p, uint64_t max) {
     auto* r = static_cast<Rvo*>(p);
     uint64_t n = 0;
     while (!r->m->done && n < max) {
-        edge(r);
+        if (r->vcd) {
+            edge(r);
+        } else {
+            fast_edge(r);
+        }
         n++;
     }
     return n;

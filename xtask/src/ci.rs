@@ -26,16 +26,33 @@ pub fn run() -> Result<()> {
     exec(cargo().args(["test", "--workspace", "--release"]))?;
     crate::conformance::run(&defaults::<crate::conformance::Args>())?;
     crate::corpus::run(&defaults::<crate::corpus::Args>())?;
-    // The driver end to end: kernel (cached in ~/.cache/rvo), rvo.ko, rvo-devsim, QEMU.
-    crate::vm::run(&defaults::<crate::vm::Args>())
+    // The RTL: bundle by bundle against the model (conformance and corpus), and the corpus
+    // against Linux through the lockstep device.
+    crate::lockstep::run(&defaults::<crate::lockstep::Args>())?;
+    crate::corpus::run(&with::<crate::corpus::Args>(&["--device", "lockstep"]))?;
+    // The driver end to end: kernel (cached in ~/.cache/rvo), rvo.ko, rvo-devsim, QEMU; on the
+    // model, then on the RTL core.
+    crate::vm::run(&defaults::<crate::vm::Args>())?;
+    crate::vm::run(&with::<crate::vm::Args>(&[
+        "--backend",
+        "rtl",
+        "--lanes",
+        "1",
+    ]))
 }
 
 /// A subcommand's arguments with every default, as a user gets them with no flags.
 fn defaults<T: clap::Args>() -> T {
+    with(&[])
+}
+
+/// A subcommand's arguments as given by `flags`, the rest defaults.
+fn with<T: clap::Args>(flags: &[&str]) -> T {
     #[derive(clap::Parser)]
     struct Wrap<T: clap::Args> {
         #[command(flatten)]
         args: T,
     }
-    <Wrap<T> as clap::Parser>::parse_from(["xtask"]).args
+    <Wrap<T> as clap::Parser>::parse_from(std::iter::once("xtask").chain(flags.iter().copied()))
+        .args
 }
