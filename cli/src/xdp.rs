@@ -82,12 +82,24 @@ impl XdpSession {
         opts: &Options,
         device: &str,
     ) -> Result<XdpSession> {
+        XdpSession::from_object_traced(object, name, prog, opts, device, None)
+    }
+
+    /// As [`XdpSession::from_object`]; the RTL writes a VCD waveform to `vcd` when given.
+    pub fn from_object_traced(
+        object: ElfObject,
+        name: &str,
+        prog: Option<&str>,
+        opts: &Options,
+        device: &str,
+        vcd: Option<std::path::PathBuf>,
+    ) -> Result<XdpSession> {
         let p = object.program(prog).map_err(|e| anyhow!("{name}: {e}"))?;
         let compiled = object
             .compile(p, opts)
             .map_err(|e| anyhow!("{name}: {e}"))?;
         let program = p.name.clone();
-        let mut dev = crate::devices::open_device(device)?;
+        let mut dev = crate::devices::open_device_traced(device, vcd)?;
         dev.load(&compiled.image)
             .with_context(|| format!("{name}: the {device} device refused the image"))?;
         Ok(XdpSession {

@@ -32,9 +32,19 @@
 //! touches each lane at most once. The host reads and writes the packet buffer by 8-byte words
 //! while the core is idle. The stack is cleared (64 cycles) before each run.
 //!
+//! # Helpers and maps
+//!
+//! A `helper` bundle issues in one cycle (r1-r3 read) and then waits for the helper unit
+//! ([`crate::helper`]; r4, r5 read in its first cycle) until it is done; r0 is written back as
+//! any result. While it runs the unit owns the memory port: one read (returned through the load
+//! alignment, zero-extended) and one write per cycle, each at its own address and region. Map
+//! memory is eight byte lanes like the others; loads, stores and atomics reach map values
+//! (region `Map`, bounded by the image's `map_len`). An unknown helper number ends the run with
+//! [`FaultCode::Helper`].
+//!
 //! # Limits of this stage
 //!
-//! One lane. No helper units (a `helper` ends the run with [`FaultCode::Helper`]), no maps.
+//! One lane.
 //!
 //! # XDP context unit
 //!

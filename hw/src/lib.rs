@@ -7,9 +7,11 @@
 //!
 //! Layout: [`decode`] (control words from the ISA table), [`alu`] (combinational datapath in
 //! rust-hdl), [`blocks`] (hand-written Verilog with Rust models: distributed RAM, multiplier,
-//! divider), [`core`] (the pipeline, register banks, memories and sequencer).
+//! divider, 32-bit multiply), [`core`] (the pipeline, register banks, memories, XDP context
+//! unit and sequencer), [`helper`] (the helper units and map engines), [`span`] (their buffer
+//! check).
 //!
-//! What this stage does not build: more than one lane, helper units and maps, the XDP context.
+//! What this stage does not build: more than one lane.
 
 pub mod alu;
 pub mod blocks;

@@ -1,8 +1,9 @@
 //! `cargo xtask sim [PROG] [--pcap IN.pcap]`: a raw program over every packet of a pcap on the
 //! RTL (the rust-hdl core under Verilator), verdict and cycles per packet, as `rvo run` does on
 //! the model. With no program, the bundled example over the bundled packets. Raw programs get
-//! r1 = frame, r2 = its length; XDP ELF objects run in XDP mode on the core's context unit
-//! (objects with helpers or maps are refused until the helper units and map engines arrive).
+//! r1 = frame, r2 = its length; XDP ELF objects run in XDP mode on the core's context unit,
+//! helper units and map engines, their maps first filled from `--maps` (bpftool's JSON) and
+//! dumped after the run with `--dump-maps`.
 
 use anyhow::{anyhow, Context, Result};
 use rvo_cli::devices::rvo_rtl::{self, RtlDevice};
@@ -28,6 +29,12 @@ pub struct Args {
     /// The program of an object with several.
     #[arg(long)]
     prog: Option<String>,
+    /// Initial map contents (`bpftool map dump -j` form, keyed by map name).
+    #[arg(long)]
+    maps: Option<PathBuf>,
+    /// Write the maps after the run here (same form).
+    #[arg(long)]
+    dump_maps: Option<PathBuf>,
     /// One JSON object per packet and line.
     #[arg(long)]
     json: bool,
@@ -59,13 +66,24 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let image = match program {
         Program::Elf(object) => {
-            // XDP on the RTL: the context unit; helpers and maps are refused by this stage.
-            let mut s =
-                XdpSession::from_object(*object, &name, args.prog.as_deref(), &opts, "rtl")?;
+            let mut s = XdpSession::from_object_traced(
+                *object,
+                &name,
+                args.prog.as_deref(),
+                &opts,
+                "rtl",
+                args.vcd.clone(),
+            )?;
+            if let Some(m) = &args.maps {
+                s.set_maps(&rvo_cli::maps_json::read(m)?)?;
+            }
             let data: Vec<Vec<u8>> = packets.iter().map(|p| p.data.clone()).collect();
             let runs = s.run(&data)?;
             let reports = PacketReport::from_runs(&packets, runs);
             print_report(&name, &pcap_name, "rtl", &reports, args.json);
+            if let Some(out) = &args.dump_maps {
+                rvo_cli::maps_json::write(out, &s.dump_maps()?)?;
+            }
             return Ok(());
         }
         Program::Image(image) => image,
