@@ -6,7 +6,7 @@ use rvo_compiler::elf::{parse_object, ElfObject, MapOrigin};
 use rvo_compiler::{Compiled, Options};
 use rvo_isa::maps::update_flags;
 use rvo_isa::MapType;
-use rvo_sim::{Device, RunInput, RunOutcome};
+use rvo_sim::{Device, DeviceError, RunInput, RunOutcome};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -211,12 +211,44 @@ impl XdpSession {
         packets
             .iter()
             .enumerate()
-            .map(|(i, p)| {
-                self.dev
-                    .run(&RunInput::xdp(p))
-                    .with_context(|| format!("packet {i}"))
+            .map(|(i, p)| match self.dev.run(&RunInput::xdp(p)) {
+                Ok(out) => Ok(out),
+                Err(e) => {
+                    let at = match &e {
+                        DeviceError::Diverged {
+                            bundle: Some(b), ..
+                        } => self.source_of(*b),
+                        _ => None,
+                    };
+                    let at = at.map_or_else(String::new, |at| format!(" (bundle from {at})"));
+                    Err(anyhow::Error::new(e).context(format!("packet {i}{at}")))
+                }
             })
             .collect()
+    }
+
+    /// The eBPF instruction bundle `bundle` came from, and its source line when BTF has it.
+    pub fn source_of(&self, bundle: u32) -> Option<String> {
+        let c = &self.compiled;
+        let &(_, _, slot) = c
+            .source_map
+            .iter()
+            .find(|(b, _, _)| *b == bundle as usize)?;
+        c.ebpf.get(slot)?;
+        let insn = rvo_compiler::disasm::Disasm {
+            insns: &c.ebpf,
+            pc: slot,
+        };
+        let line = self
+            .object
+            .program(Some(&self.program))
+            .ok()
+            .filter(|p| slot < p.insns.len())
+            .and_then(|p| p.line_of(slot).map(ToString::to_string));
+        Some(match line {
+            Some(line) => format!("eBPF #{slot} `{insn}` at {line}"),
+            None => format!("eBPF #{slot} `{insn}`"),
+        })
     }
 
     /// Every map's contents (program arrays excepted), as bpftool would dump them.

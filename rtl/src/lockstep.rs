@@ -161,9 +161,10 @@ fn agree<T: PartialEq + std::fmt::Debug>(
     match (m, r) {
         (Ok(m), Ok(r)) if m == r => Ok(m),
         (Err(m), Err(r)) if m.to_string() == r.to_string() => Err(m),
-        (m, r) => Err(DeviceError::Diverged(format!(
-            "{what}: model {m:?}, RTL {r:?}"
-        ))),
+        (m, r) => Err(DeviceError::Diverged {
+            bundle: None,
+            what: format!("{what}: model {m:?}, RTL {r:?}"),
+        }),
     }
 }
 
@@ -181,13 +182,16 @@ impl Device for LockstepDevice {
         let report = run_both(&mut self.model, &mut self.rtl, input)?;
         match report.divergence {
             None => Ok(report.rtl),
-            Some(d) => Err(DeviceError::Diverged(format!(
-                "completed bundle #{} (@{} `{}`): {}",
-                d.index,
-                d.pc.map_or("-".into(), |pc| pc.to_string()),
-                d.insn,
-                d.what
-            ))),
+            Some(d) => Err(DeviceError::Diverged {
+                bundle: d.pc,
+                what: format!(
+                    "completed bundle #{} (@{} `{}`): {}",
+                    d.index,
+                    d.pc.map_or("-".into(), |pc| pc.to_string()),
+                    d.insn,
+                    d.what
+                ),
+            }),
         }
     }
 

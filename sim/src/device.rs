@@ -100,8 +100,13 @@ pub enum DeviceError {
         len: usize,
     },
     /// Two devices run in lockstep disagree.
-    #[error("the RTL and the model diverge: {0}")]
-    Diverged(String),
+    #[error("the RTL and the model diverge: {what}")]
+    Diverged {
+        /// The bundle where they do, when it is one bundle.
+        bundle: Option<u32>,
+        /// Where and how.
+        what: String,
+    },
     /// The image's maps do not fit the device's map memory.
     #[error(
         "the {device} device has {capacity} bytes of map memory; this image's maps need {needed}"

@@ -233,7 +233,7 @@ fn corpus_runs_in_lockstep_on_rtl_and_model() {
 }
 
 /// Faults end both runs the same way: out of bounds, a store to the context, calls too deep,
-/// the watchdog.
+/// the watchdog, helpers given bad maps or buffers; and helpers outside XDP.
 #[test]
 fn faults_match_the_model() {
     let Some(mut rtl) = rtl_or_skip() else {
@@ -249,6 +249,53 @@ fn faults_match_the_model() {
         (
             "div",
             "mov %r0, 7\nmov %r2, 0\ndiv %r0, %r2\nmod %r0, 3\nexit",
+        ),
+        // Helper units outside XDP: bad handles and buffers fault where the model's byte-wise
+        // reads do; the rest return what the model returns.
+        ("helper_bad_map", "mov %r1, 0\nmov %r2, 0\ncall 1\nexit"),
+        (
+            "csum_bad_ptr",
+            "mov %r1, 8\nmov %r2, 4\nmov %r3, %r10\nmov %r4, 0\nmov %r5, 0\ncall 28\nexit",
+        ),
+        (
+            "csum_past_stack",
+            "mov %r1, %r10\nadd %r1, -8\nmov %r2, 0\nmov %r3, %r10\nadd %r3, -4\nmov %r4, 8\n\
+             mov %r5, 0\ncall 28\nexit",
+        ),
+        (
+            "csum_stack",
+            "stdw [%r10-8], 0x1234\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\nmov %r3, %r10\n\
+             add %r3, -8\nmov %r4, 6\nmov %r5, 7\ncall 28\nexit",
+        ),
+        (
+            "ktime_prandom",
+            "call 5\nmov %r6, %r0\ncall 7\nadd %r0, %r6\ncall 7\nexit",
+        ),
+        ("smp_id", "mov %r0, 9\ncall 8\nexit"),
+        ("tail_call_bad_map", "mov %r2, 0\nmov %r3, 0\ncall 12\nexit"),
+        ("redirect", "mov %r1, 3\nmov %r2, 0\ncall 23\nexit"),
+        ("redirect_flags", "mov %r1, 3\nmov %r2, 1\ncall 23\nexit"),
+        ("adjust_head_raw", "mov %r2, 2\ncall 44\nexit"),
+        ("adjust_head_below", "mov %r2, -2\ncall 44\nexit"),
+        ("adjust_tail_raw", "mov %r2, -2\ncall 65\nexit"),
+        ("adjust_meta_raw", "mov %r2, -4\ncall 54\nexit"),
+        (
+            "load_bytes_raw",
+            "mov %r2, 1\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 9\ncall 189\n\
+             ldxdw %r0, [%r10-16]\nexit",
+        ),
+        (
+            "load_bytes_past",
+            "mov %r2, 10\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 9\ncall 189\nexit",
+        ),
+        (
+            "load_bytes_bad_buf",
+            "mov %r2, 1\nmov %r3, %r10\nadd %r3, -4\nmov %r4, 9\ncall 189\nexit",
+        ),
+        (
+            "store_bytes_raw",
+            "stdw [%r10-8], -1\nmov %r6, %r1\nmov %r2, 3\nmov %r3, %r10\nadd %r3, -8\n\
+             mov %r4, 5\ncall 190\nldxdw %r0, [%r6+0]\nexit",
         ),
     ];
     for (name, asm) in cases {

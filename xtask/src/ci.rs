@@ -38,7 +38,9 @@ pub fn run() -> Result<()> {
         "rtl",
         "--lanes",
         "1",
-    ]))
+    ]))?;
+    // Synthesis sanity: the board build through yosys synth_ecp5, its cell counts reported.
+    crate::verilog::run(&defaults::<crate::verilog::Args>())
 }
 
 /// A subcommand's arguments with every default, as a user gets them with no flags.

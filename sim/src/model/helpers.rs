@@ -128,11 +128,13 @@ impl Units<'_, '_> {
         let m = match split_addr(handle) {
             Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
             _ => {
+                // A 0-byte access: the handle names no map (its region, as every fault's, is
+                // the one its address names).
                 return Err(Fault::OutOfBounds {
                     addr: handle,
                     size: 0,
-                    region: Some(Region::MapRef),
-                })
+                    region: split_addr(handle).map(|(r, _)| r),
+                });
             }
         };
         let key = self
