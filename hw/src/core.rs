@@ -183,6 +183,51 @@ pub enum HostSel {
     Descs = 2,
     /// Program entry bundles (write only).
     Entries = 3,
+    /// The device contract's registers, by 8-byte words at their `rvo_isa::contract` offsets:
+    /// identity and limits (read only) and the core's counters (runs, verdicts, faults,
+    /// cycles; a write there clears them all, the contract's `reset-counters`).
+    Contract = 4,
+}
+
+/// 8-byte words of `rvo_isa::contract::Identity`.
+const IDENTITY_WORDS: usize = core::mem::size_of::<rvo_isa::contract::Identity>() / 8;
+/// The core's counters: runs, five verdicts, faults, cycles (the contract's first eight).
+const CORE_COUNTERS: usize = 8;
+
+/// The identity the core publishes, as 8-byte little-endian words.
+fn identity_words(config: &CoreConfig) -> [u64; IDENTITY_WORDS] {
+    use rvo_isa::contract::{DeviceKind, Identity};
+    let id = Identity {
+        map_memory: config.map_bytes() as u32,
+        ..Identity::new(DeviceKind::Rtl, config.lanes as u32)
+    };
+    let mut bytes = [0u8; IDENTITY_WORDS * 8];
+    let fields = [
+        u32::from_le_bytes(id.signature),
+        id.version,
+        id.device_kind,
+        id.lanes,
+        id.imem_bundles,
+        id.map_memory,
+        id.packet_buffer,
+        id.max_packet,
+        id.max_maps,
+        id.stack_size,
+        id.map_types,
+        id.image_buf,
+        id.ring_slots,
+        id.slot_size,
+        id.vectors,
+        id.ready,
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        bytes[4 * i..4 * i + 4].copy_from_slice(&f.to_le_bytes());
+    }
+    std::array::from_fn(|w| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[8 * w..8 * w + 8]);
+        u64::from_le_bytes(b)
+    })
 }
 const STK_WORD_BITS: usize = 6;
 /// Words of instruction memory.
@@ -206,7 +251,7 @@ pub struct Core<const MB: usize> {
 
     // Host port: packet buffer, map memory and the helper unit's tables (while not running).
     /// What `pkt_addr` addresses ([`HostSel`]).
-    pub host_sel: Signal<In, Bits<2>>,
+    pub host_sel: Signal<In, Bits<3>>,
     /// Write `pkt_wdata` to word `pkt_addr`.
     pub pkt_we: Signal<In, bool>,
     /// Word read (result on `pkt_rdata` one cycle later) or written.
@@ -340,6 +385,9 @@ pub struct Core<const MB: usize> {
     peq: DFF<Bits<13>>,
     // Helper: cycles before its bundle (restored on a fault).
     hcyc: DFF<Bits<64>>,
+    // Counters across runs (the contract's): runs, verdicts, faults, cycles.
+    kcount: [DFF<Bits<64>>; CORE_COUNTERS],
+    creg: DFF<Bits<64>>,
     // XDP context unit: mode and fields of the run.
     xdpq: DFF<bool>,
     ifq: DFF<Bits<32>>,
@@ -397,6 +445,8 @@ pub struct Core<const MB: usize> {
     wlane_idx: [Signal<Local, Bits<HOST_ADDR_BITS>>; 8],
     rsize: Signal<Local, Bits<4>>,
     mword: Signal<Local, Bits<64>>,
+    cword: Signal<Local, Bits<64>>,
+    vidx: Signal<Local, Bits<3>>,
     ctx_ok: Signal<Local, bool>,
     ctxv: Signal<Local, Bits<64>>,
     r1i: Signal<Local, Bits<64>>,
@@ -433,6 +483,11 @@ pub struct Core<const MB: usize> {
     c_tag_map: Constant<Bits<8>>,
     c_buf: Constant<Bits<13>>,
     c_hids: [Constant<Bits<32>>; N_HELPERS],
+    c_ident: [Constant<Bits<64>>; IDENTITY_WORDS],
+    c_cnt_base: Constant<Bits<HOST_ADDR_BITS>>,
+    c_widx: [Constant<Bits<HOST_ADDR_BITS>>; IDENTITY_WORDS],
+    c_cidx: [Constant<Bits<HOST_ADDR_BITS>>; CORE_COUNTERS],
+    c_vidx: [Constant<Bits<3>>; 5],
     c_stack_size: Constant<Bits<33>>,
     c_stack_base: Constant<Bits<64>>,
     c_stack_end: Constant<Bits<64>>,
@@ -583,6 +638,8 @@ impl<const MB: usize> Core<MB> {
             pdq: Default::default(),
             peq: Default::default(),
             hcyc: Default::default(),
+            kcount: std::array::from_fn(|_| Default::default()),
+            creg: Default::default(),
             xdpq: Default::default(),
             ifq: Default::default(),
             rxqq: Default::default(),
@@ -633,6 +690,8 @@ impl<const MB: usize> Core<MB> {
             wlane_idx: std::array::from_fn(|_| Default::default()),
             rsize: Default::default(),
             mword: Default::default(),
+            cword: Default::default(),
+            vidx: Default::default(),
             ctx_ok: Default::default(),
             ctxv: Default::default(),
             r1i: Default::default(),
@@ -668,6 +727,13 @@ impl<const MB: usize> Core<MB> {
             c_tag_map: k(Region::Map as u64),
             c_buf: k(PACKET_BUFFER as u64),
             c_hids: std::array::from_fn(|i| k(Helper::ALL[i] as i32 as u32 as u64)),
+            c_ident: identity_words(&config).map(k),
+            c_cnt_base: k((rvo_isa::contract::layout::COUNTERS / 8) as u64),
+            c_widx: std::array::from_fn(|i| k(i as u64)),
+            c_cidx: std::array::from_fn(
+                |i| k((rvo_isa::contract::layout::COUNTERS / 8 + i) as u64),
+            ),
+            c_vidx: std::array::from_fn(|i| k(i as u64)),
             c_stack_size: k(STACK_SIZE as u64),
             c_stack_base: k(Region::Stack.addr(0)),
             c_stack_end: k(Region::Stack.addr(STACK_SIZE)),
@@ -708,8 +774,8 @@ impl<const MB: usize> Logic for Core<MB> {
         dff_setup!(
             self, clock, phase, fetch_pc, ex_pc, ex_valid, step, held, lenq, codeq, budgetq, clr,
             maddr, msel, amo_b, amo_r0, rd_shift, rd_size, rd_sgn, rd_sel, rd_ctx, ctxd, pmq, pdq,
-            peq, hcyc, xdpq, ifq, rxqq, wbv, wbr, wbb, wbd, wbl, valid, depth, copy, fp, ncycles,
-            nbundles, ninsns, fcode, fpc, faddr, fsize, res
+            peq, hcyc, creg, xdpq, ifq, rxqq, wbv, wbr, wbb, wbd, wbl, valid, depth, copy, fp,
+            ncycles, nbundles, ninsns, fcode, fpc, faddr, fsize, res
         );
         self.imem.read_clock.next = self.clock.val();
         self.imem.write_clock.next = self.clock.val();
@@ -729,6 +795,10 @@ impl<const MB: usize> Logic for Core<MB> {
             self.mm[j].write_clock.next = self.clock.val();
         }
         self.hu.clock.next = self.clock.val();
+        for i in 0..CORE_COUNTERS {
+            self.kcount[i].clock.next = self.clock.val();
+            self.kcount[i].d.next = self.kcount[i].q.val();
+        }
         self.mul.clock.next = self.clock.val();
         self.div.clock.next = self.clock.val();
         self.wbv.d.next = false;
@@ -1071,6 +1141,22 @@ impl<const MB: usize> Logic for Core<MB> {
         if self.host_sel.val() == 1 {
             self.pkt_rdata.next = self.mword.val();
         }
+        // The contract window: identity words, then the counters at their offset.
+        self.cword.next = 0.into();
+        for i in 0..IDENTITY_WORDS {
+            if self.pkt_addr.val() == self.c_widx[i].val() {
+                self.cword.next = self.c_ident[i].val();
+            }
+        }
+        for i in 0..CORE_COUNTERS {
+            if self.pkt_addr.val() == self.c_cidx[i].val() {
+                self.cword.next = self.kcount[i].q.val();
+            }
+        }
+        self.creg.d.next = self.cword.val();
+        if self.host_sel.val() == 4 {
+            self.pkt_rdata.next = self.creg.q.val();
+        }
         self.ext.word.next = self.pword.val();
         if self.rd_sel.q.val() == 1 {
             self.ext.word.next = self.sword.val();
@@ -1411,6 +1497,29 @@ impl<const MB: usize> Logic for Core<MB> {
                     // A helper's bundle stays in its second step until the unit is done.
                     self.step.d.next = self.step.q.val() + 1;
                 }
+            }
+        }
+
+        // ---- Counters: each run once, in the cycle it ends (with its final values) ----
+        self.vidx.next = 0.into();
+        if !self.fcode.d.val().any() && (self.res.d.val() >= 1) && (self.res.d.val() <= 4) {
+            self.vidx.next = self.res.d.val().get_bits::<3>(0);
+        }
+        if (self.phase.q.val() != Phase::Done) && (self.phase.d.val() == Phase::Done) {
+            self.kcount[0].d.next = self.kcount[0].q.val() + 1;
+            for v in 0..5 {
+                if self.vidx.val() == self.c_vidx[v].val() {
+                    self.kcount[v + 1].d.next = self.kcount[v + 1].q.val() + 1;
+                }
+            }
+            if self.fcode.d.val().any() {
+                self.kcount[6].d.next = self.kcount[6].q.val() + 1;
+            }
+            self.kcount[7].d.next = self.kcount[7].q.val() + self.ncycles.d.val();
+        }
+        if self.pkt_we.val() && (self.host_sel.val() == 4) {
+            for i in 0..CORE_COUNTERS {
+                self.kcount[i].d.next = 0.into();
             }
         }
 

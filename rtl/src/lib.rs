@@ -106,7 +106,8 @@ impl RtlDevice {
         available()?;
         #[cfg(rvo_no_verilator)]
         let _ = vcd;
-        Ok(RtlDevice {
+        #[allow(unused_mut)]
+        let mut dev = RtlDevice {
             #[cfg(not(rvo_no_verilator))]
             sim: ffi::Sim::new(vcd.as_deref()),
             #[cfg(not(rvo_no_verilator))]
@@ -117,7 +118,10 @@ impl RtlDevice {
             shadow: Vec::new(),
             mirror_fresh: true,
             rng: rvo_isa::helper::PRANDOM_SEED,
-        })
+        };
+        #[cfg(not(rvo_no_verilator))]
+        dev.probe()?;
+        Ok(dev)
     }
 
     /// The instruction at bundle `pc` of the loaded image, as text.
@@ -143,7 +147,6 @@ impl RtlDevice {
     ) -> Result<(RunOutcome, Vec<Retired>), DeviceError> {
         let mut trace = Vec::new();
         let out = self.execute(input, Some(&mut trace))?;
-        self.counters.record(&out);
         Ok((out, trace))
     }
 }
@@ -272,6 +275,56 @@ impl RtlDevice {
         self.flush_maps(&maps.mem);
         self.tick_with(|p| p.pkt_we = 0);
         Ok((loaded, maps))
+    }
+
+    /// Read word `addr` behind the host port.
+    fn host_read(&mut self, sel: rvo_hw::HostSel, addr: u32) -> u64 {
+        self.tick_with(|p| {
+            p.host_sel = sel as u8;
+            p.pkt_we = 0;
+            p.pkt_addr = addr;
+        });
+        let word = self.sim.get().pkt_rdata;
+        self.inputs.host_sel = rvo_hw::HostSel::Packet as u8;
+        word
+    }
+
+    /// Probe the core as a driver does: the contract's identity, read from the core.
+    fn probe(&mut self) -> Result<(), String> {
+        use rvo_isa::contract::Identity;
+        let words: Vec<u64> = (0..8)
+            .map(|i| self.host_read(rvo_hw::HostSel::Contract, i))
+            .collect();
+        let field = |i: usize| (words[i / 2] >> (32 * (i % 2))) as u32;
+        let id = Identity {
+            signature: field(0).to_le_bytes(),
+            version: field(1),
+            device_kind: field(2),
+            lanes: field(3),
+            ..Identity::default()
+        };
+        if !id.is_compatible() || id.lanes != u32::from(LANES) {
+            return Err(format!(
+                "the core's identity is not this driver's: signature {:?}, contract version {}, \
+                 {} lanes",
+                id.signature, id.version, id.lanes
+            ));
+        }
+        Ok(())
+    }
+
+    /// The core's counters, read at their contract offsets.
+    fn read_counters(&mut self) -> Counters {
+        let base = (rvo_isa::contract::layout::COUNTERS / 8) as u32;
+        let w: Vec<u64> = (0..8)
+            .map(|i| self.host_read(rvo_hw::HostSel::Contract, base + i))
+            .collect();
+        Counters {
+            runs: w[0],
+            verdicts: [w[1], w[2], w[3], w[4], w[5]],
+            faults: w[6],
+            cycles: w[7],
+        }
     }
 
     fn host_write(&mut self, sel: rvo_hw::HostSel, addr: u32, data: u64) {
@@ -442,6 +495,7 @@ impl RtlDevice {
         });
         self.rng = out.rng_state;
         self.mirror_fresh = self.maps.mem.is_empty();
+        self.counters = self.read_counters();
         // XDP: the packet is data..data_end and the metadata data_meta..data, wherever the
         // helpers moved them; raw: the whole input memory.
         let (meta_at, data_at, end_at) = (
@@ -549,6 +603,13 @@ impl RtlDevice {
     /// Forget the device's history, as a fresh device: counters (the time base of
     /// `bpf_ktime_get_ns`) and the random generator.
     pub fn reset(&mut self) {
+        #[cfg(not(rvo_no_verilator))]
+        {
+            // The contract's reset-counters: any write to the counters.
+            let base = (rvo_isa::contract::layout::COUNTERS / 8) as u32;
+            self.host_write(rvo_hw::HostSel::Contract, base, 0);
+            self.tick_with(|p| p.pkt_we = 0);
+        }
         self.counters = Counters::default();
         self.rng = rvo_isa::helper::PRANDOM_SEED;
     }
@@ -574,9 +635,7 @@ impl Device for RtlDevice {
     }
 
     fn run(&mut self, input: &RunInput<'_>) -> Result<RunOutcome, DeviceError> {
-        let out = self.execute(input, None)?;
-        self.counters.record(&out);
-        Ok(out)
+        self.execute(input, None)
     }
 
     fn counters(&self) -> Counters {

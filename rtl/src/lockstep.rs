@@ -4,7 +4,8 @@
 //! (r0, verdict, fault, cycles, bundle and instruction counts, memory) are compared.
 //!
 //! The core reports no memory writes per bundle, so memory is compared at the end: the packet
-//! and metadata, the redirect, and all of map memory (the model's per-bundle writes are shown
+//! and metadata, the redirect, the core's counters (read at their contract offsets) and all of
+//! map memory (the model's per-bundle writes are shown
 //! in the report).
 //!
 //! [`LockstepDevice`] is both as one [`Device`] (`--device lockstep`): every run is a lockstep
@@ -109,6 +110,19 @@ pub fn run_both(
     let want = model.run_traced(input, &mut |r| mt.push(r.clone()))?;
     let (got, rt) = rtl.run_traced(input)?;
     let mut divergence = compare(rtl, &mt, &rt).or_else(|| compare_ends(rtl, &want, &got, &rt));
+    if divergence.is_none() && model.counters() != rtl.counters() {
+        let pc = rt.last().map(|r| r.pc);
+        divergence = Some(Divergence {
+            index: rt.len(),
+            pc,
+            insn: pc.map_or_else(String::new, |pc| rtl.insn_text(pc)),
+            what: format!(
+                "the core's counters {:?} differ from the model's {:?}",
+                rtl.counters(),
+                model.counters()
+            ),
+        });
+    }
     if divergence.is_none() {
         let (m, r) = (model.map_memory().to_vec(), rtl.map_memory());
         if let Some(at) = (0..m.len().max(r.len())).find(|&i| m.get(i) != r.get(i)) {
