@@ -336,6 +336,14 @@ pub struct Core<const MB: usize> {
     pub wb_reg: Signal<Out, Bits<4>>,
     /// The value.
     pub wb_value: Signal<Out, Bits<64>>,
+    /// A store or atomic writes memory this cycle (helpers' writes excluded).
+    pub mw_en: Signal<Out, bool>,
+    /// Its address (tagged).
+    pub mw_addr: Signal<Out, Bits<64>>,
+    /// Its size in bytes.
+    pub mw_size: Signal<Out, Bits<4>>,
+    /// The value stored (its low `mw_size` bytes).
+    pub mw_value: Signal<Out, Bits<64>>,
 
     // Memories and units.
     imem: RAM<Bits<64>, IMEM_BITS>,
@@ -481,6 +489,7 @@ pub struct Core<const MB: usize> {
     c_tag_pkt: Constant<Bits<8>>,
     c_tag_stk: Constant<Bits<8>>,
     c_tag_map: Constant<Bits<8>>,
+    c_map_base: Constant<Bits<64>>,
     c_buf: Constant<Bits<13>>,
     c_hids: [Constant<Bits<32>>; N_HELPERS],
     c_ident: [Constant<Bits<64>>; IDENTITY_WORDS],
@@ -596,6 +605,10 @@ impl<const MB: usize> Core<MB> {
             wb_en: Default::default(),
             wb_reg: Default::default(),
             wb_value: Default::default(),
+            mw_en: Default::default(),
+            mw_addr: Default::default(),
+            mw_size: Default::default(),
+            mw_value: Default::default(),
             imem: Default::default(),
             rom: ROM::new(rows),
             rf: std::array::from_fn(|_| LutRam::new()),
@@ -725,6 +738,7 @@ impl<const MB: usize> Core<MB> {
             c_tag_pkt: k(Region::Packet as u64),
             c_tag_stk: k(Region::Stack as u64),
             c_tag_map: k(Region::Map as u64),
+            c_map_base: k(Region::Map.addr(0)),
             c_buf: k(PACKET_BUFFER as u64),
             c_hids: std::array::from_fn(|i| k(Helper::ALL[i] as i32 as u32 as u64)),
             c_ident: identity_words(&config).map(k),
@@ -1552,5 +1566,16 @@ impl<const MB: usize> Logic for Core<MB> {
         self.wb_en.next = self.wbv.q.val();
         self.wb_reg.next = self.wbr.q.val();
         self.wb_value.next = self.wbval.val();
+        self.mw_en.next =
+            (self.phase.q.val() == Phase::Run) && self.mem_we.val() && !self.hbusy.val();
+        self.mw_addr.next = self.c_pkt_base.val() | bit_cast::<64, 32>(self.wmoff.val());
+        if self.wsel.val() == 1 {
+            self.mw_addr.next = self.c_stack_base.val() | bit_cast::<64, 32>(self.wmoff.val());
+        }
+        if self.wsel.val() == 2 {
+            self.mw_addr.next = self.c_map_base.val() | bit_cast::<64, 32>(self.wmoff.val());
+        }
+        self.mw_size.next = self.rom.data.val().size;
+        self.mw_value.next = self.sval.val();
     }
 }

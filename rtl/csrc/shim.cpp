@@ -18,10 +18,11 @@ struct RvoIn {
 };
 
 struct RvoOut {
-    uint64_t pkt_rdata, fault_addr, result, cycles, bundles, insns, wb_value;
+    uint64_t pkt_rdata, fault_addr, result, cycles, bundles, insns, wb_value, mw_addr, mw_value;
     uint32_t redir_ifindex, redir_key, rng_state;
     uint16_t fault_pc, retire_pc, out_meta, out_data, out_end;
-    uint8_t busy, done, fault, fault_size, retire, wb_en, wb_reg, redir_kind, redir_map;
+    uint8_t busy, done, fault, fault_size, retire, wb_en, wb_reg, redir_kind, redir_map, mw_en,
+        mw_size;
 };
 
 struct Rvo {
@@ -137,6 +138,10 @@ void rvo_get(void* p, RvoOut* out) {
     out->redir_map = m->redir_map;
     out->redir_key = m->redir_key;
     out->rng_state = m->rng_state;
+    out->mw_en = m->mw_en;
+    out->mw_addr = m->mw_addr;
+    out->mw_size = m->mw_size;
+    out->mw_value = m->mw_value;
 }
 
 void rvo_tick(void* p) { edge(static_cast<Rvo*>(p)); }

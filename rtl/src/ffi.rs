@@ -65,6 +65,10 @@ pub struct Outputs {
     pub insns: u64,
     /// Value written back this cycle.
     pub wb_value: u64,
+    /// Address a store or atomic writes this cycle.
+    pub mw_addr: u64,
+    /// The value it stores.
+    pub mw_value: u64,
     /// Redirect ifindex.
     pub redir_ifindex: u32,
     /// Redirect map key.
@@ -99,6 +103,10 @@ pub struct Outputs {
     pub redir_kind: u8,
     /// Redirect map.
     pub redir_map: u8,
+    /// A store or atomic writes memory this cycle.
+    pub mw_en: u8,
+    /// Bytes it writes.
+    pub mw_size: u8,
 }
 
 extern "C" {

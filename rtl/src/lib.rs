@@ -65,6 +65,8 @@ pub struct Retired {
     pub cycles: u64,
     /// Registers it wrote, with their values.
     pub writes: Vec<(u8, u64)>,
+    /// Memory its stores and atomics wrote (helpers' writes are not reported).
+    pub mem: Vec<rvo_sim::model::MemWrite>,
 }
 
 /// A loaded image, as the harness keeps it for reports.
@@ -542,10 +544,24 @@ impl RtlDevice {
     }
 
     fn run_tracing(&mut self, limit: u64, trace: &mut Vec<Retired>) -> ffi::Outputs {
+        let mut mem = Vec::new();
         for _ in 0..limit {
             let out = self.sim.get();
             if out.done != 0 {
                 return out;
+            }
+            if out.mw_en != 0 {
+                let size = out.mw_size;
+                let value = if size >= 8 {
+                    out.mw_value
+                } else {
+                    out.mw_value & ((1u64 << (8 * u32::from(size))) - 1)
+                };
+                mem.push(rvo_sim::model::MemWrite {
+                    addr: out.mw_addr,
+                    size,
+                    value,
+                });
             }
             if out.wb_en != 0 {
                 if let Some(last) = trace.last_mut() {
@@ -557,6 +573,7 @@ impl RtlDevice {
                     pc: out.retire_pc as u32,
                     cycles: out.cycles + 1,
                     writes: Vec::new(),
+                    mem: std::mem::take(&mut mem),
                 });
             }
             self.sim.tick();

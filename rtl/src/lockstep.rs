@@ -3,9 +3,9 @@
 //! bundle whose pc, cycle count or register writes differ is the divergence, else the ends
 //! (r0, verdict, fault, cycles, bundle and instruction counts, memory) are compared.
 //!
-//! The core reports no memory writes per bundle, so memory is compared at the end: the packet
-//! and metadata, the redirect, the core's counters (read at their contract offsets) and all of
-//! map memory (the model's per-bundle writes are shown
+//! Memory writes of stores and atomics are compared per bundle too (address, size, value);
+//! helpers' writes, and everything else, at the end: the packet and metadata, the redirect, the
+//! core's counters (read at their contract offsets) and all of map memory (the model's per-bundle writes are shown
 //! in the report).
 //!
 //! [`LockstepDevice`] is both as one [`Device`] (`--device lockstep`): every run is a lockstep
@@ -310,6 +310,12 @@ fn compare(rtl: &RtlDevice, mt: &[ModelRetired], rt: &[Retired]) -> Option<Diver
                 writes(mregs),
                 writes(rregs),
                 m.mem
+            )));
+        }
+        if m.mem != r.mem {
+            return Some(div(format!(
+                "memory writes: model {:?}, RTL {:?}",
+                m.mem, r.mem
             )));
         }
     }
