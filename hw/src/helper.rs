@@ -801,12 +801,10 @@ impl Logic for HelperUnit {
             && (self.hnd.val().get_bits::<8>(32) == self.tag_mapref.val())
             && (self.hnd.val().get_bits::<32>(0) < bit_cast::<32, 7>(self.n_maps.val()));
         // Sign-extended r2 (the deltas of adjust_*).
-        self.sd.next = bit_cast::<64, 32>(self.a2.val().get_bits::<32>(0));
+        self.sd.next = bit_cast::<64, 32>(self.ra2.q.val().get_bits::<32>(0));
         if self.ra2.q.val().get_bit(31) {
             self.sd.next =
                 bit_cast::<64, 32>(self.ra2.q.val().get_bits::<32>(0)) | !self.c_low32.val();
-        } else {
-            self.sd.next = bit_cast::<64, 32>(self.ra2.q.val().get_bits::<32>(0));
         }
         self.x64.next = 0.into();
         self.y64.next = 0.into();
@@ -1010,7 +1008,6 @@ impl Logic for HelperUnit {
                     self.y64.next = bit_cast::<64, 32>(self.a4.val().get_bits::<32>(0));
                     self.t1.next = self.x64.val() + 7;
                     self.t2.next = self.y64.val() + 7;
-                    self.t3.next = self.t1.val() + self.t2.val();
                     if !self.span1.ok.val() {
                         self.fault.next = true;
                         self.fault_addr.next = self.span1.bad.val();
