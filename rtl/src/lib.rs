@@ -356,16 +356,7 @@ impl RtlDevice {
     /// Read map memory back into the mirror (after a run).
     fn read_maps(&mut self) {
         let n = self.maps.mem.len();
-        let mut mem = Vec::with_capacity(n + 8);
-        for i in 0..n.div_ceil(8) {
-            self.tick_with(|p| {
-                p.host_sel = rvo_hw::HostSel::Maps as u8;
-                p.pkt_addr = i as u32;
-            });
-            mem.extend_from_slice(&self.sim.get().pkt_rdata.to_le_bytes());
-        }
-        self.tick_with(|p| p.host_sel = rvo_hw::HostSel::Packet as u8);
-        mem.truncate(n);
+        let mem = self.host_read_bytes(rvo_hw::HostSel::Maps, 0, n);
         self.shadow.clone_from(&mem);
         self.maps.mem = mem;
         self.mirror_fresh = true;
@@ -582,13 +573,15 @@ impl RtlDevice {
     }
 
     fn read_packet(&mut self, first: usize, len: usize) -> Vec<u8> {
+        self.host_read_bytes(rvo_hw::HostSel::Packet, first, len)
+    }
+
+    /// `len` bytes from word `first` on behind the host port.
+    fn host_read_bytes(&mut self, sel: rvo_hw::HostSel, first: usize, len: usize) -> Vec<u8> {
         let mut mem = Vec::with_capacity(len + 8);
         for i in 0..len.div_ceil(8) {
-            self.tick_with(|p| {
-                p.host_sel = rvo_hw::HostSel::Packet as u8;
-                p.pkt_addr = (first + i) as u32;
-            });
-            mem.extend_from_slice(&self.sim.get().pkt_rdata.to_le_bytes());
+            let word = self.host_read(sel, (first + i) as u32);
+            mem.extend_from_slice(&word.to_le_bytes());
         }
         mem.truncate(len);
         mem

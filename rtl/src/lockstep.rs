@@ -111,32 +111,28 @@ pub fn run_both(
     let (got, rt) = rtl.run_traced(input)?;
     let mut divergence = compare(rtl, &mt, &rt).or_else(|| compare_ends(rtl, &want, &got, &rt));
     if divergence.is_none() && model.counters() != rtl.counters() {
-        let pc = rt.last().map(|r| r.pc);
-        divergence = Some(Divergence {
-            index: rt.len(),
-            pc,
-            insn: pc.map_or_else(String::new, |pc| rtl.insn_text(pc)),
-            what: format!(
+        divergence = Some(at_end(
+            rtl,
+            &rt,
+            format!(
                 "the core's counters {:?} differ from the model's {:?}",
                 rtl.counters(),
                 model.counters()
             ),
-        });
+        ));
     }
     if divergence.is_none() {
         let (m, r) = (model.map_memory().to_vec(), rtl.map_memory());
         if let Some(at) = (0..m.len().max(r.len())).find(|&i| m.get(i) != r.get(i)) {
-            let pc = rt.last().map(|r| r.pc);
-            divergence = Some(Divergence {
-                index: rt.len(),
-                pc,
-                insn: pc.map_or_else(String::new, |pc| rtl.insn_text(pc)),
-                what: format!(
+            divergence = Some(at_end(
+                rtl,
+                &rt,
+                format!(
                     "map memory differs from byte {at:#x}: model {:02x?}, RTL {:02x?}",
                     &m[at.min(m.len())..(at + 16).min(m.len())],
                     &r[at.min(r.len())..(at + 16).min(r.len())]
                 ),
-            });
+            ));
         }
     }
     Ok(Report {
@@ -340,12 +336,10 @@ fn compare_ends(
     if same {
         return None;
     }
-    let pc = rt.last().map(|r| r.pc);
-    Some(Divergence {
-        index: rt.len(),
-        pc,
-        insn: pc.map_or_else(String::new, |pc| rtl.insn_text(pc)),
-        what: format!(
+    Some(at_end(
+        rtl,
+        rt,
+        format!(
             "same bundles, different end: RTL {} | model {}{}",
             end_of(got),
             end_of(want),
@@ -355,5 +349,16 @@ fn compare_ends(
                 " (memory differs)"
             }
         ),
-    })
+    ))
+}
+
+/// A divergence found after the last completed bundle.
+fn at_end(rtl: &RtlDevice, rt: &[Retired], what: String) -> Divergence {
+    let pc = rt.last().map(|r| r.pc);
+    Divergence {
+        index: rt.len(),
+        pc,
+        insn: pc.map_or_else(String::new, |pc| rtl.insn_text(pc)),
+        what,
+    }
 }

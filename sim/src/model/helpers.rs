@@ -125,33 +125,34 @@ impl Units<'_, '_> {
 
     /// The map a handle names and the key the pointer points at.
     fn map_key(&mut self, handle: u64, key_ptr: u64) -> Result<(usize, Vec<u8>), Fault> {
-        let m = match split_addr(handle) {
-            Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => i as usize,
-            _ => {
-                // A 0-byte access: the handle names no map (its region, as every fault's, is
-                // the one its address names).
-                return Err(Fault::OutOfBounds {
-                    addr: handle,
-                    size: 0,
-                    region: split_addr(handle).map(|(r, _)| r),
-                });
-            }
-        };
+        // A bad handle is a 0-byte access (its region, as every fault's, the one its address
+        // names).
+        let m = self.map_index(handle).ok_or(Fault::OutOfBounds {
+            addr: handle,
+            size: 0,
+            region: split_addr(handle).map(|(r, _)| r),
+        })?;
         let key = self
             .mem
             .read(key_ptr, self.mem.maps.descs[m].key_size as usize)?;
         Ok((m, key))
     }
 
-    /// The map a handle names, if it is one of `kinds`.
-    fn map_of(&self, handle: u64, kinds: &[MapType]) -> Option<usize> {
+    /// The map a handle names.
+    fn map_index(&self, handle: u64) -> Option<usize> {
         match split_addr(handle) {
             Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len() => {
-                let kind = self.mem.maps.descs[i as usize].kind()?;
-                kinds.contains(&kind).then_some(i as usize)
+                Some(i as usize)
             }
             _ => None,
         }
+    }
+
+    /// The map a handle names, if it is one of `kinds`.
+    fn map_of(&self, handle: u64, kinds: &[MapType]) -> Option<usize> {
+        let m = self.map_index(handle)?;
+        let kind = self.mem.maps.descs[m].kind()?;
+        kinds.contains(&kind).then_some(m)
     }
 
     /// Stages: the handle (argument cycle), the descriptor (type, index, count), the index
@@ -159,9 +160,8 @@ impl Units<'_, '_> {
     fn tail_call(&mut self, handle: u64, index: u64) -> Result<(u64, u32, Effect), Fault> {
         let fail = |cycles| Ok((neg(errno::ENOENT), cycles, Effect::None));
         let Some(m) = self.map_of(handle, &[MapType::ProgArray]) else {
-            let valid = matches!(split_addr(handle),
-                Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len());
-            return fail(if valid { timing::DESC } else { 0 });
+            let read_desc = self.map_index(handle).is_some();
+            return fail(if read_desc { timing::DESC } else { 0 });
         };
         if index > u32::MAX as u64 || *self.tail_calls >= MAX_TAIL_CALLS {
             return fail(timing::DESC);
@@ -194,9 +194,8 @@ impl Units<'_, '_> {
         // Linux: the low two bits of the flags are the action when the entry is missing.
         let fallback = |cycles| Ok((flags & 3, cycles, Effect::None));
         let Some(m) = self.map_of(handle, &[MapType::Devmap, MapType::DevmapHash]) else {
-            let valid = matches!(split_addr(handle),
-                Some((Region::MapRef, i)) if (i as usize) < self.mem.maps.descs.len());
-            return fallback(if valid { timing::DESC } else { 0 });
+            let read_desc = self.map_index(handle).is_some();
+            return fallback(if read_desc { timing::DESC } else { 0 });
         };
         let hashed = self.mem.maps.descs[m].kind() == Some(MapType::DevmapHash);
         let (found, cycles) = self.mem.maps.lookup(m, &key.to_le_bytes());
