@@ -24,7 +24,7 @@
 use crate::blocks::{LutRam, Mul32};
 use crate::span::Span;
 use rust_hdl::prelude::*;
-use rvo_isa::helper::{Helper, ETH_HLEN, MAX_TAIL_CALLS, NS_PER_CYCLE};
+use rvo_isa::helper::{Helper, ETH_HLEN, MAX_TAIL_CALLS, NS_PER_CYCLE, REDIRECT_MAP_FLAGS};
 use rvo_isa::maps::{errno, MapType, HASH_BASIS, MAP_HEADER, SLOT_DELETED, SLOT_HEADER, SLOT_USED};
 use rvo_isa::region::{Region, PACKET_FRAME_RESERVED, PACKET_TAILROOM_RESERVED};
 
@@ -382,6 +382,7 @@ pub struct HelperUnit {
     c_ff00: Constant<Bits<16>>,
     c_ff16: Constant<Bits<16>>,
     c_three: Constant<Bits<64>>,
+    c_rmap_bad: Constant<Bits<64>>,
 }
 
 fn k<const N: usize>(v: u64) -> Constant<Bits<N>> {
@@ -650,6 +651,7 @@ impl Default for HelperUnit {
             c_ff00: k(0xff00),
             c_ff16: k(0xff),
             c_three: k(3),
+            c_rmap_bad: k(!REDIRECT_MAP_FLAGS),
         }
     }
 }
@@ -1039,7 +1041,12 @@ impl Logic for HelperUnit {
                     || (self.hid.q.val() == self.id_tail.val())
                     || (self.hid.q.val() == self.id_rmap.val())
                 {
-                    if self.hnd_ok.val() {
+                    if (self.hid.q.val() == self.id_rmap.val())
+                        && (self.ra3.q.val() & self.c_rmap_bad.val()).any()
+                    {
+                        // A flag Linux does not know: XDP_ABORTED before the map is looked at.
+                        self.res.d.next = 0.into();
+                    } else if self.hnd_ok.val() {
                         self.m.d.next = self.hnd.val().get_bits::<TABLE_BITS>(0);
                         self.st.d.next = HState::Desc;
                     } else if self.hid.q.val() == self.id_tail.val() {

@@ -126,6 +126,11 @@ after the descriptor.";
     }
 }
 
+/// `bpf_redirect_map` flags Linux accepts on a devmap: the action on a missing entry (the low
+/// two bits), `BPF_F_BROADCAST` and `BPF_F_EXCLUDE_INGRESS`. Any other bit makes the helper
+/// return `XDP_ABORTED` at once.
+pub const REDIRECT_MAP_FLAGS: u64 = 3 | 1 << 3 | 1 << 4;
+
 /// Linux's `ETH_HLEN`: adjust_head/tail keep at least an Ethernet header.
 pub const ETH_HLEN: u32 = 14;
 /// Linux's `MAX_TAIL_CALL_CNT`: tail calls one run may make.

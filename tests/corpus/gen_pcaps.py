@@ -635,6 +635,8 @@ def helper_edges():
         (PASS, "tail call index 0xffffffff: out of range, falls through", req(7, a=0xFFFFFFFF)),
         (REDIRECT, "redirect_map key 0: ifindex 1", req(8, a=0)),
         (DROP, "redirect_map key 2 absent, flags XDP_DROP: the fallback", req(8, a=2, flags=1)),
+        (ABORTED, "redirect_map flags 0x21: an unknown flag aborts", req(8, a=0, flags=0x21)),
+        (REDIRECT, "redirect_map key 0 with BPF_F_EXCLUDE_INGRESS", req(8, a=0, flags=0x10)),
         (PASS, "csum_diff sizes 0 and 0: the seed, folded to 16 bits", req(3, a=0, b=0, c=0x12345678)),
         (PASS, "csum_diff 12 from only, seed 0xabcd", req(3, a=12, b=0, c=0xABCD)),
         (PASS, "csum_diff 7 from, 13 to: tails zero-padded", req(3, a=7, b=13, c=1)),

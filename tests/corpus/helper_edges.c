@@ -11,7 +11,7 @@
  *   op 0  bpf_xdp_adjust_head(delta)        op 6  bpf_map_update_elem(table, a, c, flags),
  *   op 1  bpf_xdp_adjust_meta(delta)              then bpf_map_delete_elem(table, b)
  *   op 2  bpf_xdp_adjust_tail(delta)        op 7  bpf_tail_call(progs, a)
- *   op 3  bpf_csum_diff(buf, a & 63, buf, b & 63, c)   op 8  bpf_redirect_map(ports, a, flags & 3)
+ *   op 3  bpf_csum_diff(buf, a & 63, buf, b & 63, c)   op 8  bpf_redirect_map(ports, a, flags)
  *   op 4  bpf_xdp_load_bytes(a, buf, b & 63 | 1)       op 9  bpf_redirect(a, flags)
  *   op 5  bpf_xdp_store_bytes(a, buf, b & 63 | 1)      op 10 bpf_map_lookup_elem(table, a)
  * (Linux wants a length of at least 1 there.)
@@ -149,7 +149,7 @@ int xdp_helper_edges(struct xdp_md *ctx)
 		ret = -1;
 		break;
 	case 8:
-		return bpf_redirect_map(&ports, a, flags & 3);
+		return bpf_redirect_map(&ports, a, flags);
 	case 9:
 		return bpf_redirect(a, flags);
 	case 10: {

@@ -2,7 +2,7 @@
 
 use super::memory::Memory;
 use crate::device::Redirect;
-use rvo_isa::helper::{timing, ETH_HLEN, MAX_TAIL_CALLS, NS_PER_CYCLE};
+use rvo_isa::helper::{timing, ETH_HLEN, MAX_TAIL_CALLS, NS_PER_CYCLE, REDIRECT_MAP_FLAGS};
 use rvo_isa::maps::{errno, update_flags, MapType};
 use rvo_isa::region::{split_addr, Region, PACKET_FRAME_RESERVED, PACKET_TAILROOM_RESERVED};
 use rvo_isa::{Fault, Helper};
@@ -191,7 +191,11 @@ impl Units<'_, '_> {
         key: u32,
         flags: u64,
     ) -> Result<(u64, u32, Effect), Fault> {
-        // Linux: the low two bits of the flags are the action when the entry is missing.
+        // Linux: the low two bits of the flags are the action when the entry is missing; a
+        // flag it does not know aborts before anything else.
+        if flags & !REDIRECT_MAP_FLAGS != 0 {
+            return Ok((0, 0, Effect::None));
+        }
         let fallback = |cycles| Ok((flags & 3, cycles, Effect::None));
         let Some(m) = self.map_of(handle, &[MapType::Devmap, MapType::DevmapHash]) else {
             let read_desc = self.map_index(handle).is_some();
