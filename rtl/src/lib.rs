@@ -605,10 +605,6 @@ impl RtlDevice {
     }
 }
 
-fn map_err(map: usize) -> impl Fn(rvo_sim::MapOpError) -> DeviceError {
-    move |err| DeviceError::Map { map, err }
-}
-
 impl RtlDevice {
     /// Forget the device's history, as a fresh device: counters (the time base of
     /// `bpf_ktime_get_ns`) and the random generator.
@@ -658,8 +654,7 @@ impl Device for RtlDevice {
 
     fn map_lookup(&mut self, map: usize, key: &[u8]) -> Result<Option<Vec<u8>>, DeviceError> {
         self.sync_mirror();
-        let at = self.maps.lookup(map, key).0.map_err(map_err(map))?;
-        Ok(at.map(|at| self.maps.value(map, at).to_vec()))
+        self.maps.host_lookup(map, key)
     }
 
     fn map_update(
@@ -670,15 +665,12 @@ impl Device for RtlDevice {
         flags: u64,
     ) -> Result<(), DeviceError> {
         self.sync_mirror();
-        self.maps
-            .update(map, key, value, flags)
-            .0
-            .map_err(map_err(map))
+        self.maps.host_update(map, key, value, flags)
     }
 
     fn map_delete(&mut self, map: usize, key: &[u8]) -> Result<(), DeviceError> {
         self.sync_mirror();
-        self.maps.delete(map, key).0.map_err(map_err(map))
+        self.maps.host_delete(map, key)
     }
 
     fn map_next_key(
@@ -687,6 +679,6 @@ impl Device for RtlDevice {
         key: Option<&[u8]>,
     ) -> Result<Option<Vec<u8>>, DeviceError> {
         self.sync_mirror();
-        self.maps.next_key(map, key).map_err(map_err(map))
+        self.maps.host_next_key(map, key)
     }
 }

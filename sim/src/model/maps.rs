@@ -6,7 +6,7 @@
 //! (from the hash's last cycle or the index check on; the descriptor and key cycles are the
 //! helper's): the RTL's map engine takes exactly these.
 
-use crate::device::MapOpError;
+use crate::device::{DeviceError, MapOpError};
 use rvo_isa::helper::timing::{copy, lru_scan, probe, words};
 use rvo_isa::maps::{
     hash_key, update_flags, MapDesc, MapType, MAP_HEADER, SLOT_DELETED, SLOT_FREE, SLOT_HEADER,
@@ -15,6 +15,10 @@ use rvo_isa::maps::{
 
 const fn round8(n: u32) -> usize {
     ((n + 7) & !7) as usize
+}
+
+fn host_err(map: usize) -> impl Fn(MapOpError) -> DeviceError {
+    move |err| DeviceError::Map { map, err }
 }
 
 /// A map operation's outcome and the engine cycles it took.
@@ -371,6 +375,49 @@ impl Maps {
         };
         let next = (start..d.slots()).find(|&i| u32_at(&self.mem, Self::slot(&d, i)) == SLOT_USED);
         Ok(next.map(|i| self.slot_key(&d, i).to_vec()))
+    }
+
+    /// `Device::map_lookup` on these maps: the value of `key`, if present.
+    ///
+    /// # Errors
+    /// Linux's error for the map and key.
+    pub fn host_lookup(&mut self, m: usize, key: &[u8]) -> Result<Option<Vec<u8>>, DeviceError> {
+        let at = self.lookup(m, key).0.map_err(host_err(m))?;
+        Ok(at.map(|at| self.value(m, at).to_vec()))
+    }
+
+    /// `Device::map_update` on these maps.
+    ///
+    /// # Errors
+    /// Linux's error for the map, key, value and flags.
+    pub fn host_update(
+        &mut self,
+        m: usize,
+        key: &[u8],
+        value: &[u8],
+        flags: u64,
+    ) -> Result<(), DeviceError> {
+        self.update(m, key, value, flags).0.map_err(host_err(m))
+    }
+
+    /// `Device::map_delete` on these maps.
+    ///
+    /// # Errors
+    /// Linux's error for the map and key.
+    pub fn host_delete(&mut self, m: usize, key: &[u8]) -> Result<(), DeviceError> {
+        self.delete(m, key).0.map_err(host_err(m))
+    }
+
+    /// `Device::map_next_key` on these maps.
+    ///
+    /// # Errors
+    /// Linux's error for the map.
+    pub fn host_next_key(
+        &self,
+        m: usize,
+        key: Option<&[u8]>,
+    ) -> Result<Option<Vec<u8>>, DeviceError> {
+        self.next_key(m, key).map_err(host_err(m))
     }
 
     /// The value bytes at an offset `lookup` returned.

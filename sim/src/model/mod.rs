@@ -417,10 +417,6 @@ fn access_size(op: O) -> u8 {
     rvo_isa::insn::access_size(op).unwrap_or(8)
 }
 
-fn map_err(map: usize) -> impl Fn(crate::device::MapOpError) -> DeviceError {
-    move |err| DeviceError::Map { map, err }
-}
-
 impl IsaModel {
     /// Set up memory and registers for one run and execute it.
     fn execute(
@@ -574,8 +570,7 @@ impl Device for IsaModel {
     }
 
     fn map_lookup(&mut self, map: usize, key: &[u8]) -> Result<Option<Vec<u8>>, DeviceError> {
-        let at = self.maps.lookup(map, key).0.map_err(map_err(map))?;
-        Ok(at.map(|at| self.maps.value(map, at).to_vec()))
+        self.maps.host_lookup(map, key)
     }
 
     fn map_update(
@@ -585,14 +580,11 @@ impl Device for IsaModel {
         value: &[u8],
         flags: u64,
     ) -> Result<(), DeviceError> {
-        self.maps
-            .update(map, key, value, flags)
-            .0
-            .map_err(map_err(map))
+        self.maps.host_update(map, key, value, flags)
     }
 
     fn map_delete(&mut self, map: usize, key: &[u8]) -> Result<(), DeviceError> {
-        self.maps.delete(map, key).0.map_err(map_err(map))
+        self.maps.host_delete(map, key)
     }
 
     fn map_next_key(
@@ -600,6 +592,6 @@ impl Device for IsaModel {
         map: usize,
         key: Option<&[u8]>,
     ) -> Result<Option<Vec<u8>>, DeviceError> {
-        self.maps.next_key(map, key).map_err(map_err(map))
+        self.maps.host_next_key(map, key)
     }
 }
