@@ -22,7 +22,7 @@
 //! Debugging one image: `VCD=wave.vcd cargo run -p rvo-rtl --example rtl_one -- IMAGE [MEM]`
 //! prints the bundles the core completed with their register writes, and the waveform.
 
-use rvo_isa::region::{Region, MAX_PACKET, PACKET_BUFFER, PACKET_HEADROOM};
+use rvo_isa::region::PACKET_HEADROOM;
 use rvo_isa::{check_bundle, Fault, Format, ImageView, Insn, MapDesc, Verdict};
 use rvo_sim::model::maps::Maps;
 use rvo_sim::{Counters, Device, DeviceError, FaultAt, Mode, Redirect, RunInput, RunOutcome};
@@ -37,9 +37,6 @@ pub use rvo_hw::FaultCode;
 
 /// Lanes this stage of the core is built with.
 pub const LANES: u8 = 1;
-/// Shortest frame XDP sees (an Ethernet header), as the model refuses shorter ones.
-#[cfg(not(rvo_no_verilator))]
-const ETH_HLEN: usize = 14;
 /// Cycles after the budget (plus stack clear and entry fetch) within which a correct core has
 /// stopped; past them the harness reports a hung core.
 const HANG_MARGIN: u64 = 1_000;
@@ -375,29 +372,17 @@ impl RtlDevice {
     ) -> Result<RunOutcome, DeviceError> {
         let loaded = self.loaded.clone().ok_or(DeviceError::NoImage)?;
         // XDP: the packet at the headroom, the context unit answering r1's loads.
-        let (xdp, base, limit) = match input.mode {
-            Mode::Raw => (None, 0, PACKET_BUFFER),
+        input.check()?;
+        let (xdp, base) = match input.mode {
+            Mode::Raw => (None, 0),
             Mode::Xdp {
                 ingress_ifindex,
                 rx_queue_index,
             } => (
                 Some((ingress_ifindex, rx_queue_index)),
                 PACKET_HEADROOM as usize,
-                MAX_PACKET,
             ),
         };
-        if xdp.is_some() && input.mem.len() < ETH_HLEN {
-            return Err(DeviceError::Runt {
-                len: input.mem.len(),
-            });
-        }
-        if input.mem.len() > limit as usize {
-            return Err(DeviceError::InputTooLarge {
-                len: input.mem.len(),
-                region: Region::Packet.name(),
-                capacity: limit,
-            });
-        }
         // XDP: the headroom reads as zeros, as in a fresh buffer (adjust_head/meta expose it).
         for i in 0..base / 8 {
             self.tick_with(|p| {

@@ -158,6 +158,30 @@ pub struct RunInput<'a> {
 }
 
 impl<'a> RunInput<'a> {
+    /// Whether the input fits a device: a raw memory in the packet buffer, an XDP frame of at
+    /// least an Ethernet header and at most `MAX_PACKET` bytes. Every device checks this first.
+    ///
+    /// # Errors
+    /// [`DeviceError::Runt`] or [`DeviceError::InputTooLarge`].
+    pub fn check(&self) -> Result<(), DeviceError> {
+        use rvo_isa::region::{Region, MAX_PACKET, PACKET_BUFFER};
+        const ETH_HLEN: usize = rvo_isa::helper::ETH_HLEN as usize;
+        let len = self.mem.len();
+        let xdp = matches!(self.mode, Mode::Xdp { .. });
+        if xdp && len < ETH_HLEN {
+            return Err(DeviceError::Runt { len });
+        }
+        let capacity = if xdp { MAX_PACKET } else { PACKET_BUFFER };
+        if len > capacity as usize {
+            return Err(DeviceError::InputTooLarge {
+                len,
+                region: Region::Packet.name(),
+                capacity,
+            });
+        }
+        Ok(())
+    }
+
     /// A raw run over `mem` with the default watchdog.
     pub fn raw(mem: &'a [u8]) -> RunInput<'a> {
         RunInput {

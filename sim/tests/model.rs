@@ -228,3 +228,24 @@ fn helpers_are_units() {
     );
     assert_eq!(fault_of(&unknown), Fault::UnknownHelper(6));
 }
+
+/// Inputs a device cannot hold are refused, not run (and never panic): frames longer than
+/// `MAX_PACKET`, even those too long for the buffer behind the headroom, and runts.
+#[test]
+fn oversized_and_runt_inputs_are_refused() {
+    let mut m = IsaModel::new();
+    m.load(&image(1, &[&[Insn::bare(O::Exit)]])).expect("loads");
+    let max = rvo_isa::region::MAX_PACKET as usize;
+    for len in [max + 1, rvo_isa::region::PACKET_BUFFER as usize] {
+        let frame = vec![0u8; len];
+        assert!(matches!(
+            m.run(&RunInput::xdp(&frame)),
+            Err(DeviceError::InputTooLarge { .. })
+        ));
+    }
+    assert!(matches!(
+        m.run(&RunInput::xdp(&[0u8; 13])),
+        Err(DeviceError::Runt { len: 13 })
+    ));
+    assert!(m.run(&RunInput::xdp(&vec![0u8; max])).is_ok());
+}

@@ -16,8 +16,7 @@ use helpers::{Effect, Units};
 use maps::Maps;
 use memory::{CtxFields, Memory, Packet};
 use rvo_isa::region::{
-    Region, MAX_CALL_DEPTH, MAX_LANES, MAX_PACKET, PACKET_BUFFER, PACKET_HEADROOM, STACK_SIZE,
-    TAKEN_BRANCH_PENALTY,
+    Region, MAX_CALL_DEPTH, MAX_LANES, PACKET_HEADROOM, STACK_SIZE, TAKEN_BRANCH_PENALTY,
 };
 use rvo_isa::{
     bundle_cycles, check_bundle, Fault, Format, Helper, ImageView, Insn, MapDesc, Opcode as O,
@@ -26,9 +25,6 @@ use rvo_isa::{
 pub use trace::{MemWrite, Retired};
 
 type Bundle = [Insn; MAX_LANES];
-
-/// Shortest frame XDP sees (an Ethernet header); a NIC drops shorter ones before XDP.
-const ETH_HLEN: usize = 14;
 
 /// A loaded program.
 struct Program {
@@ -425,6 +421,7 @@ impl IsaModel {
         sink: Option<&mut dyn FnMut(&Retired)>,
     ) -> Result<RunOutcome, DeviceError> {
         let prog = self.program.as_ref().ok_or(DeviceError::NoImage)?;
+        input.check()?;
         let (packet, ctx) = match input.mode {
             Mode::Raw => (Packet::new(input.mem, 0), None),
             Mode::Xdp {
@@ -438,23 +435,6 @@ impl IsaModel {
                 }),
             ),
         };
-        let limit = if ctx.is_some() {
-            MAX_PACKET
-        } else {
-            PACKET_BUFFER
-        };
-        if ctx.is_some() && input.mem.len() < ETH_HLEN {
-            return Err(DeviceError::Runt {
-                len: input.mem.len(),
-            });
-        }
-        if input.mem.len() > limit as usize {
-            return Err(DeviceError::InputTooLarge {
-                len: input.mem.len(),
-                region: Region::Packet.name(),
-                capacity: limit,
-            });
-        }
         let mut regs = [0u64; NUM_REGS];
         match ctx {
             Some(_) => regs[1] = Region::Ctx.addr(0),
