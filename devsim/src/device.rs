@@ -222,29 +222,11 @@ impl DevSim {
 
     /// Write the identity and zeroed state into fresh shared memory.
     pub fn reset(&mut self, shm: &dyn Shm) {
-        let id = Identity::new(DeviceKind::Model, self.lanes);
-        let mut b = Vec::new();
-        b.extend_from_slice(&id.signature);
-        for w in [
-            id.version,
-            id.device_kind,
-            id.lanes,
-            id.imem_bundles,
-            id.map_memory,
-            id.packet_buffer,
-            id.max_packet,
-            id.max_maps,
-            id.stack_size,
-            id.map_types,
-            id.image_buf,
-            id.ring_slots,
-            id.slot_size,
-            id.vectors,
-            0,
-        ] {
-            b.extend_from_slice(&w.to_le_bytes());
-        }
-        shm.write(layout::IDENTITY, &b);
+        let id = Identity {
+            ready: 0,
+            ..Identity::new(DeviceKind::Model, self.lanes)
+        };
+        shm.write(layout::IDENTITY, &id.to_bytes());
         shm.write(layout::MAILBOX, &vec![0; layout::KEY - layout::MAILBOX]);
         self.publish_counters(shm);
         // `ready` last: the host may probe from here on.

@@ -201,28 +201,7 @@ fn identity_words(config: &CoreConfig) -> [u64; IDENTITY_WORDS] {
         map_memory: config.map_bytes() as u32,
         ..Identity::new(DeviceKind::Rtl, config.lanes as u32)
     };
-    let mut bytes = [0u8; IDENTITY_WORDS * 8];
-    let fields = [
-        u32::from_le_bytes(id.signature),
-        id.version,
-        id.device_kind,
-        id.lanes,
-        id.imem_bundles,
-        id.map_memory,
-        id.packet_buffer,
-        id.max_packet,
-        id.max_maps,
-        id.stack_size,
-        id.map_types,
-        id.image_buf,
-        id.ring_slots,
-        id.slot_size,
-        id.vectors,
-        id.ready,
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        bytes[4 * i..4 * i + 4].copy_from_slice(&f.to_le_bytes());
-    }
+    let bytes = id.to_bytes();
     std::array::from_fn(|w| {
         let mut b = [0u8; 8];
         b.copy_from_slice(&bytes[8 * w..8 * w + 8]);

@@ -216,6 +216,33 @@ impl Identity {
         }
     }
 
+    /// The little-endian bytes a device publishes at [`layout::IDENTITY`].
+    pub fn to_bytes(&self) -> [u8; size_of::<Identity>()] {
+        let words = [
+            u32::from_le_bytes(self.signature),
+            self.version,
+            self.device_kind,
+            self.lanes,
+            self.imem_bundles,
+            self.map_memory,
+            self.packet_buffer,
+            self.max_packet,
+            self.max_maps,
+            self.stack_size,
+            self.map_types,
+            self.image_buf,
+            self.ring_slots,
+            self.slot_size,
+            self.vectors,
+            self.ready,
+        ];
+        let mut out = [0u8; size_of::<Identity>()];
+        for (i, w) in words.iter().enumerate() {
+            out[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
     /// Whether a host built against this crate can drive the device.
     pub const fn is_compatible(&self) -> bool {
         self.signature[0] == SIGNATURE[0]
